@@ -1,0 +1,95 @@
+import type { ServiceName, Trade } from '../types.ts';
+
+export const OPERATORS = [
+  'eq', 'ne', 'in', 'not_in', 'prefix', 'suffix', 'contains', 'regex', 'gt', 'gte', 'lt', 'lte', 'present', 'absent',
+] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+export const FAULTS = ['delay', 'reset', 'empty', 'malformed_xml', 'http_500', 'bad_sign'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export const SCENARIO_DURATIONS = [30, 60, 90, 120] as const;
+
+export interface Condition {
+  /** a request parameter after decoding, or `trade.<field>` of the stored trade the request refers to */
+  param: string;
+  op: Operator;
+  /** a string for most operators; an array of strings for in / not_in; absent for present / absent */
+  value?: string | string[];
+}
+
+export type Outcome =
+  | {
+      type: 'business';
+      resultCode: string;
+      /** the error code (`error`, or `detail_error_code` for acquire.cancel) */
+      error?: string;
+      /** extra or replaced response fields; `{{param}}` inserts a request value */
+      fields?: Record<string, string>;
+      /** refund UNKNOW / cancel UNKNOWN: the operation really happens, only the answer is uncertain */
+      apply?: boolean;
+      delayMs?: number;
+    }
+  | { type: 'gateway'; error: string; delayMs?: number }
+  | {
+      type: 'pending';
+      settleTo?: 'TRADE_SUCCESS' | 'TRADE_CLOSED' | null;
+      settleAfterQueries?: number | null;
+      settleAfterSeconds?: number | null;
+      error?: string;
+      delayMs?: number;
+    }
+  | { type: 'fault'; fault: Fault; delayMs?: number; error?: string };
+
+export interface Rule {
+  id: string;
+  name: string;
+  service: ServiceName | '*';
+  /** null: every partner */
+  partner: string | null;
+  priority: number;
+  enabled: boolean;
+  /** ISO time after which the rule no longer matches; null: forever */
+  activeUntil: string | null;
+  /** applied that many more times, then it stops matching; null: no limit */
+  remainingUses: number | null;
+  when: Condition[];
+  then: Outcome;
+}
+
+/** Where a rule comes from: `rules/*.json` (default) or the database (custom). */
+export type RuleSource = 'default' | 'custom';
+
+/** A rule as the engine holds it. */
+export interface StoredRule extends Rule {
+  source: RuleSource;
+  /** creation time (ms); newest wins among equals */
+  createdAt: string;
+  updatedAt: string;
+  hits: number;
+  lastHitAt: string | null;
+}
+
+/** What a request looks like to the matcher. */
+export interface MatchInput {
+  service: ServiceName;
+  partner: string;
+  params: Readonly<Record<string, string>>;
+  /** the stored trade the request refers to (cancel, refund, query), or null */
+  trade: Trade | null;
+  /** the partner's clock */
+  now: Date;
+}
+
+export interface FailedCondition {
+  param: string;
+  op: Operator;
+  value: string | string[] | undefined;
+  /** the value the request had, or null when absent */
+  actual: string | null;
+}
+
+export interface NearMiss {
+  rule: StoredRule;
+  failed: FailedCondition[];
+}

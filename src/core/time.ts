@@ -1,0 +1,59 @@
+// Alipay writes and reads times in GMT+8 (Beijing time), whatever the merchant's zone.
+
+const GMT8_OFFSET_MS = 8 * 3600 * 1000;
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** the wall clock in GMT+8 as UTC fields of a shifted Date */
+function gmt8(date: Date): Date {
+  return new Date(date.getTime() + GMT8_OFFSET_MS);
+}
+
+/** yyyyMMdd of the GMT+8 calendar day */
+export function formatGmt8Date(date: Date): string {
+  const d = gmt8(date);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`;
+}
+
+/** yyyyMMddHHmmss in GMT+8 (alipay_pay_time) */
+export function formatGmt8(date: Date): string {
+  const d = gmt8(date);
+  return `${formatGmt8Date(date)}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+}
+
+/**
+ * A yyyyMMddHHmmss string read as GMT+8, or null when it is not a real moment (20240230…, hour 24, …).
+ * Used to validate trans_create_time; clients write it in their own zone, so only the shape is checked.
+ */
+export function parseYmdHms(value: string): Date | null {
+  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value);
+  if (!match) return null;
+  const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+  const utc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const check = new Date(utc);
+  if (
+    check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d ||
+    check.getUTCHours() !== h || check.getUTCMinutes() !== mi || check.getUTCSeconds() !== s
+  ) {
+    return null;
+  }
+  return new Date(utc - GMT8_OFFSET_MS);
+}
+
+export function isValidYmdHms(value: string): boolean {
+  return parseYmdHms(value) !== null;
+}
+
+/** true when both moments fall on the same calendar day in GMT+8 (cancel of a paid trade is same-day only) */
+export function isSameGmt8Day(a: Date, b: Date): boolean {
+  return formatGmt8Date(a) === formatGmt8Date(b);
+}
+
+/**
+ * A 28-digit alipay_trans_id as in real captures: yyyyMMdd (GMT+8) + "2200" + 16 digits.
+ * The digits come from the caller so that this stays pure.
+ */
+export function newAlipayTransId(now: Date, randomDigits: string): string {
+  if (!/^\d{16}$/.test(randomDigits)) throw new Error('newAlipayTransId needs exactly 16 digits');
+  return `${formatGmt8Date(now)}2200${randomDigits}`;
+}

@@ -1,0 +1,79 @@
+import { encodeXmlGbk } from './charset.ts';
+import { signParams } from './sign.ts';
+import type { Fields } from './types.ts';
+
+// Characters XML 1.0 cannot carry, not even as references. They are dropped before signing, so that the
+// signature is over exactly what the client will read.
+const XML_INVALID = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export function xmlSafe(text: string): string {
+  return text.replace(XML_INVALID, '');
+}
+
+// The envelope is written by hand: xmlbuilder2 leaves `&amp;` in a value unescaped (it takes it for an entity), so a
+// value `&amp;` would reach the client as `&` and its signature would fail; and it costs ~100 µs an answer.
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const NEEDS_ESCAPE = /[&<>"]/;
+
+/** Escapes text for an element or a double-quoted attribute; `]]>` cannot survive since `>` is escaped. */
+export function escapeXml(text: string): string {
+  const safe = xmlSafe(text);
+  return NEEDS_ESCAPE.test(safe) ? safe.replace(/[&<>"]/g, (ch) => ESCAPES[ch]!) : safe;
+}
+
+const PROLOG = '<?xml version="1.0" encoding="GBK"?>';
+
+/** `<alipay><is_success>F</is_success><error>CODE</error></alipay>`: no echo, no sign. */
+export function renderGatewayError(error: string): string {
+  return `${PROLOG}<alipay><is_success>F</is_success><error>${escapeXml(error)}</error></alipay>`;
+}
+
+export interface SuccessEnvelope {
+  /** every received parameter, sign and sign_type included, in arrival order */
+  echo: ReadonlyArray<readonly [string, string]>;
+  /** the `<response><alipay>` fields; empty values are left out */
+  fields: Fields;
+  /** the partner's MD5 key */
+  key: string;
+  /** replace the computed signature (faults that send a wrong one) */
+  signOverride?: string;
+}
+
+export interface RenderedAnswer {
+  xml: string;
+  /** the fields as sent and signed: sorted, non-empty, XML-safe */
+  fields: Fields;
+  sign: string;
+}
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/** Sorted, non-empty, XML-safe: the fields exactly as the client will see and verify them. */
+export function normalizeFields(fields: Fields): Fields {
+  const out: Fields = {};
+  for (const name of Object.keys(fields).sort()) {
+    if (!FIELD_NAME.test(name)) continue;
+    const value = xmlSafe(fields[name] ?? '');
+    if (value !== '') out[name] = value;
+  }
+  return out;
+}
+
+/** `is_success=T`, the request echoed, the fields sorted, signed over the GBK bytes of the fields. */
+export function renderSuccess(envelope: SuccessEnvelope): RenderedAnswer {
+  const fields = normalizeFields(envelope.fields);
+  const sign = envelope.signOverride ?? signParams(fields, envelope.key, 'gbk');
+  let xml = `${PROLOG}<alipay><is_success>T</is_success><request>`;
+  for (const [name, value] of envelope.echo) xml += `<param name="${escapeXml(name)}">${escapeXml(value)}</param>`;
+  xml += '</request><response><alipay>';
+  // names passed FIELD_NAME, values are XML-safe already
+  for (const name of Object.keys(fields)) xml += `<${name}>${escapeXml(fields[name]!)}</${name}>`;
+  xml += `</alipay></response><sign>${escapeXml(sign)}</sign><sign_type>MD5</sign_type></alipay>`;
+  return { xml, fields, sign };
+}
+
+export const XML_CONTENT_TYPE = 'text/xml; charset=GBK';
+
+export function toGbkBytes(xml: string): Buffer {
+  return encodeXmlGbk(xml);
+}

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import iconv from 'iconv-lite';
+import { XMLParser } from 'fast-xml-parser';
+import { encodeXmlGbk } from '../../src/core/charset.ts';
+import { renderGatewayError, renderSuccess } from '../../src/core/xml.ts';
+
+const KEY = '0123456789abcdefghijklmnopqrstuv';
+
+test('a gateway error has no echo and no sign', () => {
+  assert.equal(
+    renderGatewayError('ILLEGAL_SIGN'),
+    '<?xml version="1.0" encoding="GBK"?><alipay><is_success>F</is_success><error>ILLEGAL_SIGN</error></alipay>',
+  );
+});
+
+test('the published business failure: sorted fields, signed over GBK', () => {
+  const { xml, sign } = renderSuccess({ echo: [['service', 'x']], fields: { result_code: 'FAILED', error: 'BUYER_BALANCE_NOT_ENOUGH' }, key: KEY });
+  assert.equal(sign, 'e1e3cac5f8b4bac96edfc2cdba199f1e');
+  assert.match(xml, /<response><alipay><error>BUYER_BALANCE_NOT_ENOUGH<\/error><result_code>FAILED<\/result_code><\/alipay><\/response><sign>e1e3cac5f8b4bac96edfc2cdba199f1e<\/sign><sign_type>MD5<\/sign_type><\/alipay>$/);
+});
+
+test('the cancel failure with Chinese text is signed over its GBK bytes', () => {
+  const { sign } = renderSuccess({
+    echo: [],
+    fields: { detail_error_code: 'TRADE_STATUS_ERROR', detail_error_des: '交易状态不合法', out_trade_no: 'T20240101000001', result_code: 'FAIL', retry_flag: 'N' },
+    key: KEY,
+  });
+  assert.equal(sign, 'f8fbe114cdecbccd17191dd45cbc56c4');
+});
+
+test('markup in values is escaped, control characters dropped, empty fields left out, and it parses', () => {
+  const nasty = 'a<b>&c]]>"d\'\u0001';
+  const { xml, fields } = renderSuccess({ echo: [['memo', nasty], ['x<y', '1']], fields: { result_code: 'SUCCESS', memo: nasty, empty: '' }, key: KEY });
+  assert.deepEqual(fields, { memo: 'a<b>&c]]>"d\'', result_code: 'SUCCESS' });
+  assert.ok(!xml.includes('<b>') && !xml.includes(']]>'));
+  const parsed = new XMLParser({ ignoreAttributes: false }).parse(xml);
+  assert.equal(parsed.alipay.response.alipay.memo, 'a<b>&c]]>"d\'');
+  assert.equal(parsed.alipay.response.alipay.empty, undefined);
+});
+
+test('GBK bytes: Chinese stays Chinese, characters outside GBK become references', () => {
+  const bytes = encodeXmlGbk('<a>咖啡😀</a>');
+  assert.equal(iconv.decode(bytes, 'gbk'), '<a>咖啡&#x1f600;</a>');
+});
+
+test('a value that looks like an entity is escaped again, so the client reads what was sent', () => {
+  const { xml, sign } = renderSuccess({ echo: [['memo', '&amp; &#65;']], fields: { result_code: 'SUCCESS', memo: '&amp;' }, key: KEY });
+  assert.ok(xml.includes('<param name="memo">&amp;amp; &amp;#65;</param>'));
+  assert.ok(xml.includes('<memo>&amp;amp;</memo>'));
+  assert.equal(sign, renderSuccess({ echo: [], fields: { memo: '&amp;', result_code: 'SUCCESS' }, key: KEY }).sign);
+});
