@@ -1,0 +1,115 @@
+import type { RequestLogEntry, RequestLogFilter } from './store.ts';
+import { clampLimit, fromJson, toDate, type Db } from './rows.ts';
+
+interface RequestLogRow {
+  id: string;
+  at: Date | string;
+  method: string;
+  path: string;
+  raw_request: string;
+  charset: string | null;
+  service: string | null;
+  partner: string | null;
+  params: unknown;
+  is_success: boolean;
+  result_code: string | null;
+  error: string | null;
+  rule_id: string | null;
+  response: string | null;
+  signed_string: string | null;
+  latency_ms: number | string;
+  trade_key: string | null;
+}
+
+// 17 columns a row: well under Postgres' 65,535 bind parameters per statement.
+const INSERT_CHUNK = 500;
+
+/**
+ * Postgres text and jsonb cannot hold U+0000, and a client may send %00. The log is for reading, so such a
+ * character is shown as U+2400 (␀) rather than losing the whole batch.
+ */
+function clean(text: string): string;
+function clean(text: string | null): string | null;
+function clean(text: string | null): string | null {
+  return text === null || !text.includes('\u0000') ? text : text.replaceAll('\u0000', '\u2400');
+}
+
+function cleanParams(params: Record<string, string>): string {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) out[clean(name)] = clean(value);
+  return JSON.stringify(out);
+}
+
+function entryToRow(entry: RequestLogEntry): Omit<RequestLogRow, 'params'> & { params: string } {
+  return {
+    id: entry.id,
+    at: entry.at,
+    method: clean(entry.method),
+    path: clean(entry.path),
+    raw_request: clean(entry.rawRequest),
+    charset: clean(entry.charset),
+    service: clean(entry.service),
+    partner: clean(entry.partner),
+    params: cleanParams(entry.params),
+    is_success: entry.isSuccess,
+    result_code: clean(entry.resultCode),
+    error: clean(entry.error),
+    rule_id: clean(entry.ruleId),
+    response: clean(entry.response),
+    signed_string: clean(entry.signedString),
+    latency_ms: entry.latencyMs,
+    trade_key: clean(entry.tradeKey),
+  };
+}
+
+function entryFromRow(row: RequestLogRow): RequestLogEntry {
+  return {
+    id: row.id,
+    at: toDate(row.at),
+    method: row.method,
+    path: row.path,
+    rawRequest: row.raw_request,
+    charset: row.charset,
+    service: row.service,
+    partner: row.partner,
+    params: fromJson<Record<string, string>>(row.params),
+    isSuccess: row.is_success,
+    resultCode: row.result_code,
+    error: row.error,
+    ruleId: row.rule_id,
+    response: row.response,
+    signedString: row.signed_string,
+    latencyMs: Number(row.latency_ms),
+    tradeKey: row.trade_key,
+  };
+}
+
+/** Appends in one transaction; an id already logged is skipped, so a retried flush does not fail. */
+export async function appendRequestLog(db: Db, entries: RequestLogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map(entryToRow);
+  await db.transaction(async (trx) => {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx('request_log').insert(rows.slice(i, i + INSERT_CHUNK)).onConflict('id').ignore();
+    }
+  });
+}
+
+export async function listRequestLog(db: Db, filter: RequestLogFilter): Promise<RequestLogEntry[]> {
+  const query = db<RequestLogRow>('request_log')
+    .select('*')
+    .orderBy([
+      { column: 'at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(clampLimit(filter.limit));
+  if (filter.service !== undefined) query.where('service', filter.service);
+  if (filter.partner !== undefined) query.where('partner', filter.partner);
+  if (filter.partnerTransId !== undefined) query.where('trade_key', filter.partnerTransId);
+  if (filter.before !== undefined) {
+    // An unknown cursor matches nothing, rather than silently restarting from the newest entry.
+    query.whereRaw('(at, id) < (select r.at, r.id from request_log r where r.id = ?)', [filter.before]);
+  }
+  const rows = (await query) as RequestLogRow[];
+  return rows.map(entryFromRow);
+}

@@ -1,0 +1,169 @@
+import type { PendingInfo, Refund, Trade, TradeState } from '../core/types.ts';
+import type { TradeFilter, TradeTx } from './store.ts';
+import { clampLimit, fromJson, toDate, toDateOrNull, toNumber, type Db } from './rows.ts';
+
+interface TradeRow {
+  partner: string;
+  partner_trans_id: string;
+  alipay_trans_id: string;
+  state: string;
+  currency: string;
+  amount: string | number;
+  refunded: string | number;
+  exchange_rate: string;
+  amount_cny: string;
+  trans_name: string;
+  buyer_identity_code: string;
+  buyer_login_id: string;
+  buyer_user_id: string;
+  created_at: Date | string;
+  paid_at: Date | string | null;
+  closed_at: Date | string | null;
+  close_reason: string | null;
+  pending: unknown;
+  query_count: number;
+}
+
+interface RefundRow {
+  partner: string;
+  partner_refund_id: string;
+  partner_trans_id: string;
+  alipay_trans_id: string;
+  currency: string;
+  amount: string | number;
+  reason: string | null;
+  created_at: Date | string;
+}
+
+function tradeFromRow(row: TradeRow): Trade {
+  return {
+    partner: row.partner,
+    partnerTransId: row.partner_trans_id,
+    alipayTransId: row.alipay_trans_id,
+    state: row.state as TradeState,
+    currency: row.currency,
+    amount: toNumber(row.amount),
+    refunded: toNumber(row.refunded),
+    exchangeRate: row.exchange_rate,
+    amountCny: row.amount_cny,
+    transName: row.trans_name,
+    buyerIdentityCode: row.buyer_identity_code,
+    buyerLoginId: row.buyer_login_id,
+    buyerUserId: row.buyer_user_id,
+    createdAt: toDate(row.created_at),
+    paidAt: toDateOrNull(row.paid_at),
+    closedAt: toDateOrNull(row.closed_at),
+    closeReason: row.close_reason,
+    pending: row.pending === null ? null : fromJson<PendingInfo>(row.pending),
+    queryCount: Number(row.query_count),
+  };
+}
+
+function tradeToRow(trade: Trade): Omit<TradeRow, 'pending'> & { pending: string | null } {
+  return {
+    partner: trade.partner,
+    partner_trans_id: trade.partnerTransId,
+    alipay_trans_id: trade.alipayTransId,
+    state: trade.state,
+    currency: trade.currency,
+    amount: trade.amount,
+    refunded: trade.refunded,
+    exchange_rate: trade.exchangeRate,
+    amount_cny: trade.amountCny,
+    trans_name: trade.transName,
+    buyer_identity_code: trade.buyerIdentityCode,
+    buyer_login_id: trade.buyerLoginId,
+    buyer_user_id: trade.buyerUserId,
+    created_at: trade.createdAt,
+    paid_at: trade.paidAt,
+    closed_at: trade.closedAt,
+    close_reason: trade.closeReason,
+    // Stringified: pg would send a JS array as a Postgres array, not JSON.
+    pending: trade.pending === null ? null : JSON.stringify(trade.pending),
+    query_count: trade.queryCount,
+  };
+}
+
+function refundFromRow(row: RefundRow): Refund {
+  return {
+    partner: row.partner,
+    partnerRefundId: row.partner_refund_id,
+    partnerTransId: row.partner_trans_id,
+    alipayTransId: row.alipay_trans_id,
+    currency: row.currency,
+    amount: toNumber(row.amount),
+    reason: row.reason,
+    createdAt: toDate(row.created_at),
+  };
+}
+
+/** The trade operations, bound to one transaction. */
+export function createTradeTx(trx: Db): TradeTx {
+  return {
+    async lockTrade(partner, partnerTransId) {
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${partner}/${partnerTransId}`]);
+    },
+    async findTradeByPartnerTransId(partner, partnerTransId) {
+      const row = await trx<TradeRow>('trades')
+        .where({ partner, partner_trans_id: partnerTransId })
+        .first();
+      return row ? tradeFromRow(row) : null;
+    },
+    async findTradeByAlipayTransId(partner, alipayTransId) {
+      const row = await trx<TradeRow>('trades')
+        .where({ partner, alipay_trans_id: alipayTransId })
+        .first();
+      return row ? tradeFromRow(row) : null;
+    },
+    async findRefund(partner, partnerRefundId) {
+      const row = await trx<RefundRow>('refunds')
+        .where({ partner, partner_refund_id: partnerRefundId })
+        .first();
+      return row ? refundFromRow(row) : null;
+    },
+    async saveTrade(trade) {
+      await trx('trades')
+        .insert({ ...tradeToRow(trade), updated_at: trx.fn.now() })
+        .onConflict(['partner', 'partner_trans_id'])
+        .merge();
+    },
+    async insertRefund(refund) {
+      await trx('refunds').insert({
+        partner: refund.partner,
+        partner_refund_id: refund.partnerRefundId,
+        partner_trans_id: refund.partnerTransId,
+        alipay_trans_id: refund.alipayTransId,
+        currency: refund.currency,
+        amount: refund.amount,
+        reason: refund.reason,
+        created_at: refund.createdAt,
+      });
+    },
+  };
+}
+
+export async function listTrades(db: Db, filter: TradeFilter): Promise<Trade[]> {
+  const query = db<TradeRow>('trades')
+    .select('*')
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'alipay_trans_id', order: 'desc' },
+    ])
+    .limit(clampLimit(filter.limit));
+  if (filter.partner !== undefined) query.where('partner', filter.partner);
+  if (filter.partnerTransId !== undefined) query.where('partner_trans_id', filter.partnerTransId);
+  if (filter.state !== undefined) query.where('state', filter.state);
+  const rows = (await query) as TradeRow[];
+  return rows.map(tradeFromRow);
+}
+
+export async function listRefunds(db: Db, partner: string, partnerTransId: string): Promise<Refund[]> {
+  const rows = (await db<RefundRow>('refunds')
+    .select('*')
+    .where({ partner, partner_trans_id: partnerTransId })
+    .orderBy([
+      { column: 'created_at', order: 'asc' },
+      { column: 'partner_refund_id', order: 'asc' },
+    ])) as RefundRow[];
+  return rows.map(refundFromRow);
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { createDatabase, dropDatabase, openStore } from '../../src/store/db.ts';
+import type { Refund, Trade } from '../../src/core/types.ts';
+import type { RequestLogEntry, Store } from '../../src/store/store.ts';
+
+/**
+ * A migrated store of this test file's own: a fresh database on the server of DATABASE_URL (dropped again by
+ * close()), or else an in-memory PGlite. Test files can therefore run in parallel.
+ */
+export async function createTestStore(): Promise<Store> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const store = await openStore({ inMemory: true });
+    await store.migrate();
+    return store;
+  }
+  const name = `mapi_test_${randomBytes(6).toString('hex')}`;
+  const databaseUrl = await createDatabase(serverUrl, name);
+  let store: Store | undefined;
+  try {
+    store = await openStore({ databaseUrl });
+    await store.migrate();
+  } catch (err) {
+    await store?.close();
+    await dropDatabase(serverUrl, name);
+    throw err;
+  }
+  const close = store.close.bind(store);
+  return Object.assign(store, {
+    async close(): Promise<void> {
+      try {
+        await close();
+      } finally {
+        await dropDatabase(serverUrl, name);
+      }
+    },
+  });
+}
+
+// Rows for store tests: valid, complete, overridable.
+
+export const TEST_PARTNER = '2088101122136241';
+
+export function makeTrade(overrides: Partial<Trade> = {}): Trade {
+  return {
+    partner: TEST_PARTNER,
+    partnerTransId: 'T-1',
+    alipayTransId: '2026112511001004000000000001',
+    state: 'TRADE_SUCCESS',
+    currency: 'USD',
+    amount: 1234,
+    refunded: 0,
+    exchangeRate: '7.10000000',
+    amountCny: '87.61',
+    transName: 'Coffee 咖啡 <&>',
+    buyerIdentityCode: '281234567890123456',
+    buyerLoginId: 'buyer@example.com',
+    buyerUserId: '2088102000000001',
+    createdAt: new Date('2026-11-25T10:00:00.123Z'),
+    paidAt: new Date('2026-11-25T10:00:01.456Z'),
+    closedAt: null,
+    closeReason: null,
+    pending: null,
+    queryCount: 0,
+    ...overrides,
+  };
+}
+
+export function makeRefund(overrides: Partial<Refund> = {}): Refund {
+  return {
+    partner: TEST_PARTNER,
+    partnerRefundId: 'R-1',
+    partnerTransId: 'T-1',
+    alipayTransId: '2026112511001004000000000001',
+    currency: 'USD',
+    amount: 100,
+    reason: 'broken cup',
+    createdAt: new Date('2026-11-25T11:00:00.000Z'),
+    ...overrides,
+  };
+}
+
+// Ids and times that grow with each call, so that log order is the order of creation.
+let logSeq = 0;
+export function makeLogEntry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
+  logSeq += 1;
+  return {
+    id: `log-${String(logSeq).padStart(4, '0')}`,
+    at: new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + logSeq * 1000),
+    method: 'POST',
+    path: '/gateway.do',
+    rawRequest: 'service=alipay.acquire.overseas.spot.pay&partner=2088101122136241',
+    charset: 'UTF-8',
+    service: 'alipay.acquire.overseas.spot.pay',
+    partner: TEST_PARTNER,
+    params: { service: 'alipay.acquire.overseas.spot.pay', trans_name: '咖啡' },
+    isSuccess: true,
+    resultCode: 'SUCCESS',
+    error: null,
+    ruleId: null,
+    response: '<?xml version="1.0" encoding="GBK"?><alipay><is_success>T</is_success></alipay>',
+    signedString: 'partner=2088101122136241&service=alipay.acquire.overseas.spot.pay',
+    latencyMs: 1.25,
+    tradeKey: 'T-1',
+    ...overrides,
+  };
+}
+
+/** Postgres error code of a rejected query (both drivers put it on `code`). */
+export function pgCode(err: unknown): unknown {
+  return (err as { code?: unknown }).code;
+}

@@ -1,0 +1,46 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/db.ts';
+import { makeTrade } from '../helpers/db.ts';
+
+// Always on PGlite, whatever DATABASE_URL says: this is about the embedded database's folder.
+
+const root = await mkdtemp(join(tmpdir(), 'mapi-mock-store-'));
+
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+test('a dataDir store keeps its data across close and reopen', async () => {
+  const dataDir = join(root, 'nested', 'data');
+  const first = await openStore({ dataDir });
+  assert.equal(first.kind, 'pglite');
+  await first.migrate();
+  await first.upsertPartner({ id: '2088000000000001', key: 'secret' });
+  await first.transaction((tx) =>
+    tx.saveTrade(makeTrade({ partner: '2088000000000001', partnerTransId: 'T-persist', currency: 'JPY', amount: 500 })),
+  );
+  await first.close();
+  await first.close();
+  assert.ok((await stat(dataDir)).isDirectory());
+
+  const second = await openStore({ dataDir });
+  try {
+    await second.migrate();
+    assert.deepEqual(await second.getPartner('2088000000000001'), { id: '2088000000000001', key: 'secret' });
+    const trades = await second.listTrades({});
+    assert.deepEqual(
+      trades.map((t) => [t.partnerTransId, t.amount, t.currency]),
+      [['T-persist', 500, 'JPY']],
+    );
+  } finally {
+    await second.close();
+  }
+});
+
+test('openStore without a database refuses', async () => {
+  await assert.rejects(openStore({}), /databaseUrl, dataDir or inMemory/);
+});

@@ -1,0 +1,181 @@
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Trade } from '../../src/core/types.ts';
+import type { Store } from '../../src/store/store.ts';
+import { createTestStore, makeRefund, makeTrade, pgCode, TEST_PARTNER } from '../helpers/db.ts';
+
+let store: Store;
+
+before(async () => {
+  store = await createTestStore();
+});
+
+after(async () => {
+  await store.close();
+});
+
+describe('trades and refunds', () => {
+  beforeEach(async () => {
+    await store.clearData();
+  });
+
+  test('a saved trade is found by either id, with every field as saved', async () => {
+    const trade = makeTrade({ amount: 9_007_199_254_740, refunded: 5 });
+    await store.transaction((tx) => tx.saveTrade(trade));
+    const [byPartnerId, byAlipayId] = await store.transaction(async (tx) => [
+      await tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'),
+      await tx.findTradeByAlipayTransId(TEST_PARTNER, trade.alipayTransId),
+    ]);
+    assert.deepEqual(byPartnerId, trade);
+    assert.deepEqual(byAlipayId, trade);
+    assert.equal(typeof byPartnerId?.amount, 'number');
+    assert.ok(byPartnerId?.createdAt instanceof Date);
+  });
+
+  test('lookups are scoped to the partner', async () => {
+    await store.transaction((tx) => tx.saveTrade(makeTrade()));
+    await store.transaction(async (tx) => {
+      assert.equal(await tx.findTradeByPartnerTransId('other', 'T-1'), null);
+      assert.equal(await tx.findTradeByAlipayTransId('other', makeTrade().alipayTransId), null);
+      assert.equal(await tx.findTradeByPartnerTransId(TEST_PARTNER, 'nope'), null);
+    });
+  });
+
+  test('saving again updates the trade in place', async () => {
+    await store.transaction((tx) => tx.saveTrade(makeTrade({ state: 'WAIT_BUYER_PAY', paidAt: null })));
+    const pending = { settleTo: 'TRADE_SUCCESS' as const, settleAfterQueries: 2, settleAfterSeconds: null };
+    const updated = makeTrade({
+      state: 'TRADE_CLOSED',
+      refunded: 1234,
+      closedAt: new Date('2026-11-25T10:05:00.000Z'),
+      closeReason: 'refund',
+      pending,
+      queryCount: 3,
+    });
+    await store.transaction((tx) => tx.saveTrade(updated));
+    const found = await store.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
+    assert.deepEqual(found, updated);
+    assert.equal((await store.listTrades({})).length, 1);
+  });
+
+  test('two trades cannot share an alipay_trans_id', async () => {
+    await store.transaction((tx) => tx.saveTrade(makeTrade()));
+    await assert.rejects(
+      store.transaction((tx) => tx.saveTrade(makeTrade({ partnerTransId: 'T-2' }))),
+      (err) => pgCode(err) === '23505',
+    );
+  });
+
+  test('the same partner_trans_id may exist under two partners', async () => {
+    await store.transaction(async (tx) => {
+      await tx.saveTrade(makeTrade());
+      await tx.saveTrade(makeTrade({ partner: 'other', alipayTransId: 'A-2' }));
+    });
+    assert.equal((await store.listTrades({ partnerTransId: 'T-1' })).length, 2);
+  });
+
+  test('listTrades: newest first, filtered, limited', async () => {
+    await store.transaction(async (tx) => {
+      for (let i = 1; i <= 5; i++) {
+        await tx.saveTrade(
+          makeTrade({
+            partner: i % 2 === 0 ? 'other' : TEST_PARTNER,
+            partnerTransId: `T-${i}`,
+            alipayTransId: `A-${i}`,
+            state: i === 3 ? 'WAIT_BUYER_PAY' : 'TRADE_SUCCESS',
+            createdAt: new Date(Date.UTC(2026, 10, 25, 10, i)),
+          }),
+        );
+      }
+    });
+    const ids = (trades: Trade[]): string[] => trades.map((t) => t.partnerTransId);
+    assert.deepEqual(ids(await store.listTrades({})), ['T-5', 'T-4', 'T-3', 'T-2', 'T-1']);
+    assert.deepEqual(ids(await store.listTrades({ partner: TEST_PARTNER })), ['T-5', 'T-3', 'T-1']);
+    assert.deepEqual(ids(await store.listTrades({ partnerTransId: 'T-4' })), ['T-4']);
+    assert.deepEqual(ids(await store.listTrades({ state: 'WAIT_BUYER_PAY' })), ['T-3']);
+    assert.deepEqual(ids(await store.listTrades({ limit: 2 })), ['T-5', 'T-4']);
+    assert.deepEqual(ids(await store.listTrades({ partner: 'nobody' })), []);
+  });
+
+  test('listTrades: default limit 50, at most 500', async () => {
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < 510; i++) {
+        await tx.saveTrade(makeTrade({ partnerTransId: `T-${i}`, alipayTransId: `A-${i}` }));
+      }
+    });
+    assert.equal((await store.listTrades({})).length, 50);
+    assert.equal((await store.listTrades({ limit: 10_000 })).length, 500);
+    assert.equal((await store.listTrades({ limit: 0 })).length, 50);
+  });
+
+  test('refunds: insert, find, list in order', async () => {
+    const first = makeRefund();
+    const second = makeRefund({ partnerRefundId: 'R-2', amount: 34, reason: null, createdAt: new Date('2026-11-25T11:30:00Z') });
+    await store.transaction(async (tx) => {
+      await tx.insertRefund(second);
+      await tx.insertRefund(first);
+    });
+    await store.transaction(async (tx) => {
+      assert.deepEqual(await tx.findRefund(TEST_PARTNER, 'R-1'), first);
+      assert.deepEqual(await tx.findRefund(TEST_PARTNER, 'R-2'), second);
+      assert.equal(await tx.findRefund(TEST_PARTNER, 'R-3'), null);
+      assert.equal(await tx.findRefund('other', 'R-1'), null);
+    });
+    assert.deepEqual(await store.listRefunds(TEST_PARTNER, 'T-1'), [first, second]);
+    assert.deepEqual(await store.listRefunds(TEST_PARTNER, 'T-9'), []);
+  });
+
+  test('a partner_refund_id is used once per partner', async () => {
+    await store.transaction((tx) => tx.insertRefund(makeRefund()));
+    await assert.rejects(
+      store.transaction((tx) => tx.insertRefund(makeRefund({ amount: 1 }))),
+      (err) => pgCode(err) === '23505',
+    );
+    await store.transaction((tx) => tx.insertRefund(makeRefund({ partner: 'other' })));
+  });
+
+  test('a transaction that throws leaves nothing behind', async () => {
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.saveTrade(makeTrade());
+        await tx.insertRefund(makeRefund());
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    assert.deepEqual(await store.listTrades({}), []);
+    assert.deepEqual(await store.listRefunds(TEST_PARTNER, 'T-1'), []);
+  });
+
+  test('transaction answers what fn answers', async () => {
+    assert.equal(await store.transaction(async () => 42), 42);
+  });
+
+  test('20 concurrent refunds under lockTrade never over-refund', async () => {
+    await store.transaction((tx) => tx.saveTrade(makeTrade({ refunded: 0 })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.transaction(async (tx) => {
+          await tx.lockTrade(TEST_PARTNER, 'T-1');
+          const trade = await tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1');
+          assert.ok(trade);
+          if (trade.refunded >= 10) return false;
+          // Let the other transactions run in between: without the lock they would read the same value.
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          await tx.insertRefund(makeRefund({ partnerRefundId: `R-${i}`, amount: 1 }));
+          await tx.saveTrade({ ...trade, refunded: trade.refunded + 1 });
+          return true;
+        }),
+      ),
+    );
+    assert.equal(outcomes.filter(Boolean).length, 10);
+    const trade = await store.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
+    assert.equal(trade?.refunded, 10);
+    assert.equal((await store.listRefunds(TEST_PARTNER, 'T-1')).length, 10);
+  });
+
+  test('the lock is held only until the transaction ends', async () => {
+    await store.transaction((tx) => tx.lockTrade(TEST_PARTNER, 'T-1'));
+    await store.transaction((tx) => tx.lockTrade(TEST_PARTNER, 'T-1'));
+  });
+});
