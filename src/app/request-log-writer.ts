@@ -1,0 +1,44 @@
+import type { RequestLogEntry, Store } from '../store/store.ts';
+
+/**
+ * Writes the request log in batches, off the answer's path. Entries reach the database within
+ * `intervalMs`; `flush()` writes what is pending now (tests, shutdown).
+ */
+export class RequestLogWriter {
+  private pending: RequestLogEntry[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: { intervalMs?: number; maxBatch?: number; onError?: (error: unknown) => void } = {},
+  ) {}
+
+  append(entry: RequestLogEntry): void {
+    this.pending.push(entry);
+    if (this.pending.length >= (this.options.maxBatch ?? 200)) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.options.intervalMs ?? 100);
+      this.timer.unref();
+    }
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    // Batches are written one after the other so that the log keeps its order.
+    this.writing = this.writing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await this.store.appendRequestLog(batch);
+      } catch (error) {
+        (this.options.onError ?? console.error)(error);
+      }
+    });
+    return this.writing;
+  }
+}

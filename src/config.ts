@@ -1,0 +1,54 @@
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  defaultPartnerId: string;
+  defaultPartnerKey: string;
+  adminToken: string | null;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  workers: number;
+}
+
+export class ConfigError extends Error {}
+
+/** The sandbox merchant every fresh install has (documented in the README). */
+export const DEFAULT_PARTNER_ID = '2088000000000001';
+export const DEFAULT_PARTNER_KEY = '0123456789abcdefghijklmnopqrstuv';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Reads the configuration once, from the environment given (never at import time). */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+  const partnerId = env.DEFAULT_PARTNER_ID || DEFAULT_PARTNER_ID;
+  if (!/^\d{16}$/.test(partnerId)) throw new ConfigError(`DEFAULT_PARTNER_ID must be 16 digits, got "${partnerId}"`);
+  const partnerKey = env.DEFAULT_PARTNER_KEY || DEFAULT_PARTNER_KEY;
+  if (!/^[\x21-\x7e]{1,64}$/.test(partnerKey)) {
+    throw new ConfigError('DEFAULT_PARTNER_KEY must be 1 to 64 printable ASCII characters');
+  }
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || null,
+    dataDir: env.DATA_DIR || 'data',
+    defaultPartnerId: partnerId,
+    defaultPartnerKey: partnerKey,
+    adminToken: env.ADMIN_TOKEN || null,
+    logLevel: logLevel as Config['logLevel'],
+    workers: integer(env, 'WORKERS', 1, 1, 64),
+  };
+}

@@ -1,0 +1,23 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { AppContext } from '../app/context.ts';
+import { gatewayHandler } from './gateway-routes.ts';
+
+/** The Express app for one context. It never listens: main.ts or a test does. */
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // The gateway comes first, ahead of any parser: it reads raw bytes.
+  app.use(gatewayHandler(ctx.gateway));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true, store: ctx.store.kind });
+  });
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ errors: { path: 'not found' } });
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    console.error(error);
+    if (!res.headersSent) res.status(500).json({ errors: { server: 'internal error' } });
+  });
+  return app;
+}

@@ -1,0 +1,43 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { GatewayAnswer, GatewayService } from '../app/gateway-service.ts';
+import { isMultipart, parseMultipart } from './multipart.ts';
+import { readBody } from './read-body.ts';
+
+function send(res: Response, answer: GatewayAnswer, close = false): void {
+  res.writeHead(answer.status, {
+    'Content-Type': answer.contentType,
+    'Content-Length': answer.body.length,
+    ...(close ? { Connection: 'close' } : {}),
+  });
+  res.end(answer.body);
+}
+
+/**
+ * The gateway: any method on any path ending in /gateway.do. Placed first, ahead of every other middleware,
+ * and reads the raw bytes itself (Express's parsers drop the Java demo's body and mangle GBK).
+ */
+export function gatewayHandler(gateway: GatewayService) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const url = req.url;
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (!path.endsWith('/gateway.do')) {
+      next();
+      return;
+    }
+    const rawQuery = Buffer.from(q === -1 ? '' : url.slice(q + 1), 'latin1');
+    const base = { method: req.method, path, rawQuery };
+    const read = await readBody(req);
+    if (!read.ok) {
+      if (read.reason === 'too-large') send(res, gateway.tooLarge(base), true);
+      else res.destroy();
+      return;
+    }
+    const contentType = req.headers['content-type'];
+    const bodyPairs =
+      read.body.length > 0 && isMultipart(contentType)
+        ? ((await parseMultipart(contentType!, read.body)) ?? 'malformed')
+        : undefined;
+    send(res, await gateway.handle({ ...base, body: read.body, bodyPairs }));
+  };
+}
