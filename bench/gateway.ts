@@ -1,0 +1,164 @@
+// Gateway benchmark: the pure core alone, then pay and query over HTTP on loopback (autocannon), with bare
+// node:http answering a static XML as the floor measured in the same run. Not a test: it prints figures.
+//   npm run bench                       (embedded PGlite)
+//   DATABASE_URL=postgres://... npm run bench
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { parseUrlEncoded } from '../src/core/form.ts';
+import { checkRequest, readRequest } from '../src/core/gateway.ts';
+import type { Trade } from '../src/core/types.ts';
+import { renderSuccess, toGbkBytes } from '../src/core/xml.ts';
+import { createDatabase, dropDatabase } from '../src/store/db.ts';
+
+const PARTNER = '2088000000000001';
+const KEY = '0123456789abcdefghijklmnopqrstuv';
+const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+function form(params: Record<string, string>): string {
+  const text = Object.keys(params).filter((k) => params[k] !== '').sort().map((k) => `${k}=${params[k]}`).join('&');
+  const sign = createHash('md5').update(text + KEY).digest('hex');
+  return new URLSearchParams({ ...params, sign, sign_type: 'MD5' }).toString();
+}
+
+function payForm(id: string): string {
+  return form({
+    service: 'alipay.acquire.overseas.spot.pay', partner: PARTNER, _input_charset: 'utf-8', alipay_seller_id: PARTNER,
+    quantity: '1', trans_name: 'Coffee', partner_trans_id: id, currency: 'USD', trans_amount: '10.00',
+    buyer_identity_code: '281234567890123456', identity_code_type: 'barcode', trans_create_time: '20240101120000',
+    biz_product: 'OVERSEAS_MBARCODE_PAY',
+  });
+}
+const queryForm = (id: string) =>
+  form({ service: 'alipay.acquire.overseas.query', partner: PARTNER, _input_charset: 'utf-8', partner_trans_id: id });
+
+/** parse → decode → verify → execute → render → sign → GBK, as one request does, with no I/O. */
+function benchCore(): { pay: number; query: number } {
+  const partner = { id: PARTNER, key: KEY };
+  const now = new Date();
+  let paidTrade: Trade | null = null;
+  const run = (body: Buffer, trade: Trade | null): Trade | undefined => {
+    const read = readRequest([], parseUrlEncoded(body));
+    if (!read.ok) throw new Error(read.error);
+    const verdict = checkRequest(read.request, () => partner);
+    if (verdict.kind !== 'accept') throw new Error(verdict.kind);
+    const result = verdict.service.execute({
+      params: read.request.params, partner: PARTNER, now, trade, existingRefund: null,
+      freshAlipayTransId: '2024010122001234567890123456',
+    });
+    const echo = read.request.order.map((n) => [n, read.request.params[n]!] as const);
+    toGbkBytes(renderSuccess({ echo, fields: result.fields, key: KEY }).xml);
+    return result.trade;
+  };
+  const measure = (fn: (i: number) => void): number => {
+    for (let i = 0; i < 2000; i++) fn(i);
+    const end = performance.now() + 2000;
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() < end) for (let j = 0; j < 100; j++) fn(n++);
+    return Math.round(n / ((performance.now() - start) / 1000));
+  };
+  const pays = Array.from({ length: 1000 }, (_, i) => Buffer.from(payForm(`CORE${i}`)));
+  paidTrade = run(pays[0]!, null)!;
+  const queryBody = Buffer.from(queryForm('CORE0'));
+
+  return { pay: measure((i) => run(pays[i % 1000]!, null)), query: measure(() => run(queryBody, paidTrade)) };
+}
+
+interface HttpFigures { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+
+async function load(url: string, body: (i: number) => string): Promise<HttpFigures> {
+  let i = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [{
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      setupRequest: (req) => ({ ...req, body: body(i++) }),
+    }],
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function startMock(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`mock exited with ${code}: ${out}`)));
+  });
+  return { url, child };
+}
+
+async function bareNodeHttp(): Promise<HttpFigures> {
+  const xml = Buffer.from('<?xml version="1.0" encoding="GBK"?><alipay><is_success>T</is_success></alipay>');
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'text/xml; charset=GBK' }).end(xml));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  try {
+    return await load(`http://127.0.0.1:${port}/gateway.do`, () => 'a=1');
+  } finally {
+    server.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const serverUrl = process.env.DATABASE_URL;
+  const kind = serverUrl ? 'PostgreSQL' : 'PGlite';
+  console.log(`mapi-mock gateway benchmark — ${kind}, ${CONNECTIONS} connections, ${DURATION}s per run, node ${process.version}`);
+
+  const core = benchCore();
+  console.log(`core (pure, one thread): pay ${core.pay} req/s, query ${core.query} req/s`);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'mapi-bench-'));
+  const dbName = `mapi_bench_${process.pid}`;
+  const env: NodeJS.ProcessEnv = serverUrl
+    ? { DATABASE_URL: await createDatabase(serverUrl, dbName) }
+    : { DATA_DIR: dataDir, DATABASE_URL: '' };
+  const { url, child } = await startMock(env);
+  const rows: Array<[string, HttpFigures]> = [];
+  try {
+    rows.push(['node:http static XML (floor)', await bareNodeHttp()]);
+    const run = Date.now();
+    rows.push(['mapi-mock pay (new trade each)', await load(`${url}/gateway.do`, (i) => payForm(`B${run}-${i}`))]);
+    rows.push(['mapi-mock query (paid trade)', await load(`${url}/gateway.do`, () => queryForm(`B${run}-0`))]);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+    if (serverUrl) await dropDatabase(serverUrl, dbName);
+  }
+  console.log('\nHTTP on loopback (autocannon):');
+  console.log('run'.padEnd(34), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'errors'.padStart(7), 'non-2xx'.padStart(8));
+  for (const [name, f] of rows) {
+    console.log(name.padEnd(34), String(f.rps).padStart(8), String(f.p50).padStart(8), String(f.p99).padStart(8), String(f.errors).padStart(7), String(f.non2xx).padStart(8));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
