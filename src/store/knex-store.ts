@@ -1,9 +1,32 @@
 import type { Knex } from 'knex';
+import type { Rule, StoredRule } from '../core/rules/types.ts';
 import type { Partner, Refund, Trade } from '../core/types.ts';
-import type { RequestLogEntry, RequestLogFilter, Store, TradeFilter, TradeTx } from './store.ts';
+import type {
+  DefaultRuleState,
+  RequestLogEntry,
+  RequestLogFilter,
+  RuleHit,
+  Store,
+  TradeFilter,
+  TradeTx,
+} from './store.ts';
+import { listClockOffsets, setClockOffset } from './clock-store.ts';
 import { runMigrations } from './migrate.ts';
 import { getPartner, listPartners, upsertPartner } from './partner-store.ts';
 import { appendRequestLog, listRequestLog } from './request-log-store.ts';
+import {
+  bumpChangeVersion,
+  deleteCustomRule,
+  getChangeVersion,
+  getCustomRule,
+  importCustomRules,
+  insertCustomRule,
+  listCustomRules,
+  listDefaultRuleState,
+  recordRuleHits,
+  replaceCustomRule,
+  setDefaultRuleEnabled,
+} from './rule-store.ts';
 import { createTradeTx, listRefunds, listTrades } from './trade-store.ts';
 
 /**
@@ -40,7 +63,10 @@ export class KnexStore implements Store {
   }
 
   upsertPartner(partner: Partner): Promise<void> {
-    return upsertPartner(this.knex, partner);
+    return this.knex.transaction(async (trx) => {
+      await upsertPartner(trx, partner);
+      await bumpChangeVersion(trx);
+    });
   }
 
   listTrades(filter: TradeFilter): Promise<Trade[]> {
@@ -59,11 +85,72 @@ export class KnexStore implements Store {
     return listRequestLog(this.knex, filter);
   }
 
+  listCustomRules(): Promise<StoredRule[]> {
+    return listCustomRules(this.knex);
+  }
+
+  getCustomRule(id: string): Promise<StoredRule | null> {
+    return getCustomRule(this.knex, id);
+  }
+
+  insertCustomRule(rule: Rule): Promise<StoredRule> {
+    return this.knex.transaction((trx) => insertCustomRule(trx, rule));
+  }
+
+  replaceCustomRule(rule: Rule): Promise<StoredRule | null> {
+    return this.knex.transaction((trx) => replaceCustomRule(trx, rule));
+  }
+
+  deleteCustomRule(id: string): Promise<boolean> {
+    return this.knex.transaction((trx) => deleteCustomRule(trx, id));
+  }
+
+  importCustomRules(rules: Rule[], mode: 'merge' | 'replace'): Promise<StoredRule[]> {
+    return this.knex.transaction((trx) => importCustomRules(trx, rules, mode));
+  }
+
+  listDefaultRuleState(): Promise<Map<string, DefaultRuleState>> {
+    return listDefaultRuleState(this.knex);
+  }
+
+  setDefaultRuleEnabled(id: string, enabled: boolean): Promise<void> {
+    return this.knex.transaction((trx) => setDefaultRuleEnabled(trx, id, enabled));
+  }
+
+  async recordRuleHits(hits: RuleHit[]): Promise<void> {
+    if (hits.length === 0) return;
+    await this.knex.transaction((trx) => recordRuleHits(trx, hits));
+  }
+
+  listClockOffsets(): Promise<Map<string, number>> {
+    return listClockOffsets(this.knex);
+  }
+
+  setClockOffset(partner: string, offsetMs: number | null): Promise<void> {
+    return this.knex.transaction((trx) => setClockOffset(trx, partner, offsetMs));
+  }
+
+  getChangeVersion(): Promise<number> {
+    return getChangeVersion(this.knex);
+  }
+
   async clearData(): Promise<void> {
     await this.knex.transaction(async (trx) => {
       await trx('refunds').del();
       await trx('trades').del();
       await trx('request_log').del();
+    });
+  }
+
+  async resetRulesAndData(): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      await trx('custom_rules').del();
+      await trx('default_rule_state').del();
+      await trx('partner_clocks').del();
+      await trx('refunds').del();
+      await trx('trades').del();
+      await trx('request_log').del();
+      await bumpChangeVersion(trx);
     });
   }
 

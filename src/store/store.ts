@@ -1,4 +1,13 @@
 import type { Partner, Refund, Trade, TradeState } from '../core/types.ts';
+import type { Rule, RuleSource, StoredRule } from '../core/rules/types.ts';
+
+/** insertCustomRule: a custom rule with that id exists already. */
+export class RuleConflictError extends Error {
+  constructor(readonly ruleId: string) {
+    super(`a rule with id ${ruleId} exists already`);
+    this.name = 'RuleConflictError';
+  }
+}
 
 /** What one transaction on the trades can do. Every method runs inside that transaction. */
 export interface TradeTx {
@@ -13,6 +22,27 @@ export interface TradeTx {
   /** insert or update by (partner, partnerTransId) */
   saveTrade(trade: Trade): Promise<void>;
   insertRefund(refund: Refund): Promise<void>;
+  /**
+   * Takes one use of a custom rule, atomically: true when a use was taken (or the rule has no limit), false
+   * when none is left or the rule is gone. Taking the last use bumps the change version.
+   */
+  takeRuleUse(ruleId: string): Promise<boolean>;
+}
+
+/** What the database holds for a default rule (`rules/*.json`): the switch and the hit counter. */
+export interface DefaultRuleState {
+  enabled: boolean;
+  hits: number;
+  /** ISO time */
+  lastHitAt: string | null;
+}
+
+/** Hits of one rule since the last batch. */
+export interface RuleHit {
+  id: string;
+  source: RuleSource;
+  count: number;
+  lastHitAt: Date;
 }
 
 export interface RequestLogEntry {
@@ -74,7 +104,40 @@ export interface Store {
   appendRequestLog(entries: RequestLogEntry[]): Promise<void>;
   listRequestLog(filter: RequestLogFilter): Promise<RequestLogEntry[]>;
 
+  /** custom rules, oldest first; times as ISO strings */
+  listCustomRules(): Promise<StoredRule[]>;
+  getCustomRule(id: string): Promise<StoredRule | null>;
+  /** throws RuleConflictError when the id exists */
+  insertCustomRule(rule: Rule): Promise<StoredRule>;
+  /** null when absent; keeps createdAt, hits and lastHitAt */
+  replaceCustomRule(rule: Rule): Promise<StoredRule | null>;
+  deleteCustomRule(id: string): Promise<boolean>;
+  /**
+   * One transaction. merge: insert or replace by id (hits kept); replace: every custom rule deleted first.
+   * Answers the imported rules as stored, in the order given (an id given twice: the last one wins).
+   */
+  importCustomRules(rules: Rule[], mode: 'merge' | 'replace'): Promise<StoredRule[]>;
+
+  /** default rules that were switched or hit; absent: enabled, never hit */
+  listDefaultRuleState(): Promise<Map<string, DefaultRuleState>>;
+  setDefaultRuleEnabled(id: string, enabled: boolean): Promise<void>;
+  /** adds the counts; does not bump the change version (hits change all the time) */
+  recordRuleHits(hits: RuleHit[]): Promise<void>;
+
+  /** partner → offset of its clock from real time (ms); partners on real time are absent */
+  listClockOffsets(): Promise<Map<string, number>>;
+  /** null: back to real time */
+  setClockOffset(partner: string, offsetMs: number | null): Promise<void>;
+
+  /**
+   * Bumped in the same transaction as every change to custom rules, default rule switches, partners and
+   * clocks: other instances poll it and reload when it moves.
+   */
+  getChangeVersion(): Promise<number>;
+
   /** trades, refunds and the request log gone (partners stay) */
   clearData(): Promise<void>;
+  /** custom rules, default rule state, clocks, trades, refunds and the request log gone (partners stay) */
+  resetRulesAndData(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { PendingInfo, Refund, Trade, TradeState } from '../core/types.ts';
 import type { TradeFilter, TradeTx } from './store.ts';
 import { clampLimit, fromJson, toDate, toDateOrNull, toNumber, type Db } from './rows.ts';
+import { takeRuleUse } from './rule-store.ts';
 
 interface TradeRow {
   partner: string;
@@ -138,6 +139,9 @@ export function createTradeTx(trx: Db): TradeTx {
         reason: refund.reason,
         created_at: refund.createdAt,
       });
+    },
+    takeRuleUse(ruleId) {
+      return takeRuleUse(trx, ruleId);
     },
   };
 }
