@@ -1,0 +1,171 @@
+// Which rules answer a request, best first, without scanning them all: rules are bucketed by (service, partner)
+// and, when they have an eq / in condition, by that condition's value, so a request looks up its own value.
+import { compileCondition, equalityKey, readParam, type ConditionTest } from './conditions.ts';
+import type { Condition, FailedCondition, MatchInput, NearMiss, StoredRule } from './types.ts';
+
+interface Compiled {
+  condition: Condition;
+  test: ConditionTest;
+}
+
+interface Entry {
+  rule: StoredRule;
+  /** position in precedence order: lower answers first */
+  rank: number;
+  /** activeUntil in ms; Infinity for none */
+  until: number;
+  conditions: Compiled[];
+}
+
+interface Bucket {
+  all: Entry[];
+  /** rules without an indexable condition: checked for every request of their scope */
+  scan: Entry[];
+  /** param → equality key → rules with an eq / in condition on param for that value */
+  keyed: Map<string, Map<string, Entry[]>>;
+}
+
+const NEAR_MISS_LIMIT = 10;
+
+function timeOf(value: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** custom before default, then higher priority, then newest, then id for a stable order */
+export function comparePrecedence(a: StoredRule, b: StoredRule, times?: ReadonlyMap<StoredRule, number>): number {
+  if (a.source !== b.source) return a.source === 'custom' ? -1 : 1;
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  const age = (times?.get(b) ?? timeOf(b.createdAt)) - (times?.get(a) ?? timeOf(a.createdAt));
+  if (age !== 0) return age;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** the condition a rule is filed under: the first eq, else the first in */
+function indexCondition(rule: StoredRule): Condition | undefined {
+  return rule.when.find((c) => c.op === 'eq') ?? rule.when.find((c) => c.op === 'in');
+}
+
+function keysOf(condition: Condition): string[] {
+  const values = Array.isArray(condition.value) ? condition.value : [condition.value ?? ''];
+  return [...new Set(values.map(equalityKey))];
+}
+
+function newBucket(): Bucket {
+  return { all: [], scan: [], keyed: new Map() };
+}
+
+export class RuleIndex {
+  /** how many rules have had their conditions checked, for tests that the index spares the others */
+  evaluations = 0;
+  private readonly scopes = new Map<string, Map<string | null, Bucket>>();
+  private readonly size: number;
+
+  constructor(rules: readonly StoredRule[]) {
+    // creation times parsed once, not in every comparison
+    const times = new Map(rules.map((rule) => [rule, timeOf(rule.createdAt)]));
+    const ordered = rules.filter((rule) => rule.enabled).sort((a, b) => comparePrecedence(a, b, times));
+    this.size = ordered.length;
+    ordered.forEach((rule, rank) => {
+      const entry: Entry = {
+        rule,
+        rank,
+        until: rule.activeUntil === null ? Infinity : timeOf(rule.activeUntil),
+        conditions: rule.when.map((condition) => ({ condition, test: compileCondition(condition) })),
+      };
+      const bucket = this.bucket(rule.service, rule.partner);
+      bucket.all.push(entry);
+      const on = indexCondition(rule);
+      if (!on) {
+        bucket.scan.push(entry);
+        return;
+      }
+      let byKey = bucket.keyed.get(on.param);
+      if (!byKey) bucket.keyed.set(on.param, (byKey = new Map()));
+      for (const key of keysOf(on)) {
+        const list = byKey.get(key);
+        if (list) list.push(entry);
+        else byKey.set(key, [entry]);
+      }
+    });
+  }
+
+  /** how many enabled rules the index holds */
+  get count(): number {
+    return this.size;
+  }
+
+  /** every rule that answers this request, best first; the caller takes the first whose use it can claim */
+  candidates(input: MatchInput): StoredRule[] {
+    const found: Entry[] = [];
+    const now = input.now.getTime();
+    for (const bucket of this.bucketsFor(input)) {
+      for (const [param, byKey] of bucket.keyed) {
+        const actual = readParam(param, input);
+        // an eq / in condition never holds on an absent value
+        if (actual === null || actual === '') continue;
+        const entries = byKey.get(equalityKey(actual));
+        if (entries) for (const entry of entries) if (this.answers(entry, input, now)) found.push(entry);
+      }
+      for (const entry of bucket.scan) if (this.answers(entry, input, now)) found.push(entry);
+    }
+    return found.sort((a, b) => a.rank - b.rank).map((entry) => entry.rule);
+  }
+
+  /** the rule that would answer, and the live rules of the request's scope that missed, closest first */
+  explain(input: MatchInput): { rule: StoredRule | null; nearMisses: NearMiss[] } {
+    const now = input.now.getTime();
+    let best: Entry | null = null;
+    const misses: Array<{ entry: Entry; failed: FailedCondition[] }> = [];
+    for (const bucket of this.bucketsFor(input)) {
+      for (const entry of bucket.all) {
+        if (!live(entry, now)) continue;
+        const failed = entry.conditions
+          .filter(({ test }) => !test(input))
+          .map(({ condition: { param, op, value } }): FailedCondition => ({ param, op, value, actual: readParam(param, input) }));
+        if (failed.length > 0) misses.push({ entry, failed });
+        else if (!best || entry.rank < best.rank) best = entry;
+      }
+    }
+    misses.sort((a, b) => a.failed.length - b.failed.length || a.entry.rank - b.entry.rank);
+    return {
+      rule: best?.rule ?? null,
+      nearMisses: misses.slice(0, NEAR_MISS_LIMIT).map(({ entry, failed }) => ({ rule: entry.rule, failed })),
+    };
+  }
+
+  private answers(entry: Entry, input: MatchInput, now: number): boolean {
+    if (!live(entry, now)) return false;
+    this.evaluations++;
+    for (const { test } of entry.conditions) if (!test(input)) return false;
+    return true;
+  }
+
+  private bucket(service: string, partner: string | null): Bucket {
+    let byPartner = this.scopes.get(service);
+    if (!byPartner) this.scopes.set(service, (byPartner = new Map()));
+    let bucket = byPartner.get(partner);
+    if (!bucket) byPartner.set(partner, (bucket = newBucket()));
+    return bucket;
+  }
+
+  /** the buckets whose rules may answer: this service or "*", this partner or every partner */
+  private bucketsFor(input: MatchInput): Bucket[] {
+    const buckets: Bucket[] = [];
+    for (const service of [input.service, '*']) {
+      const byPartner = this.scopes.get(service);
+      if (!byPartner) continue;
+      const own = byPartner.get(input.partner);
+      const every = byPartner.get(null);
+      if (own) buckets.push(own);
+      if (every) buckets.push(every);
+    }
+    return buckets;
+  }
+}
+
+/** in its window with uses left; `enabled` is settled when the index is built */
+function live(entry: Entry, now: number): boolean {
+  const uses = entry.rule.remainingUses;
+  return entry.until > now && (uses === null || uses > 0);
+}

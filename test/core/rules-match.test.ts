@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RuleIndex } from '../../src/core/rules/match.ts';
+import { parseRule } from '../../src/core/rules/schema.ts';
+import type { MatchInput, StoredRule } from '../../src/core/rules/types.ts';
+import type { Params, ServiceName, Trade } from '../../src/core/types.ts';
+
+const NOW = new Date('2024-01-01T04:00:00Z');
+const PAY = 'alipay.acquire.overseas.spot.pay';
+const REFUND = 'alipay.acquire.overseas.spot.refund';
+const PARTNER = '2088000000000001';
+
+let serial = 0;
+
+/** a stored rule from its JSON; `createdAt` in seconds after NOW, so later rules are newer */
+function rule(json: Record<string, unknown>, stored: Partial<StoredRule> = {}): StoredRule {
+  serial++;
+  const result = parseRule(
+    { service: PAY, then: { type: 'business', resultCode: 'FAILED', error: 'SYSTEM_ERROR' }, ...json },
+    { now: NOW, newId: () => `r${serial}` },
+  );
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  const at = new Date(NOW.getTime() + serial * 1000).toISOString();
+  return { ...result.rule, source: 'custom', createdAt: at, updatedAt: at, hits: 0, lastHitAt: null, ...stored };
+}
+
+const amount = (value: string) => [{ param: 'trans_amount', op: 'eq', value }];
+
+function input(params: Params, over: Partial<MatchInput> = {}): MatchInput {
+  return { service: PAY, partner: PARTNER, params, trade: null, now: NOW, ...over };
+}
+
+const ids = (rules: StoredRule[]) => rules.map((r) => r.id);
+
+describe('RuleIndex.candidates', () => {
+  it('finds a rule by an eq condition, in any decimal spelling', () => {
+    const index = new RuleIndex([rule({ id: 'a', when: amount('9901') }), rule({ id: 'b', when: amount('9902') })]);
+    for (const value of ['9901', '9901.0', '9901.00']) assert.deepEqual(ids(index.candidates(input({ trans_amount: value }))), ['a']);
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '9903' }))), []);
+    assert.deepEqual(ids(index.candidates(input({}))), []);
+  });
+
+  it('checks every condition, not only the indexed one', () => {
+    const index = new RuleIndex([rule({ id: 'a', when: [...amount('1'), { param: 'currency', op: 'eq', value: 'USD' }] })]);
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '1', currency: 'USD' }))), ['a']);
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '1', currency: 'HKD' }))), []);
+  });
+
+  it('finds rules by in and by conditions that are not indexed', () => {
+    const index = new RuleIndex([
+      rule({ id: 'in', when: [{ param: 'currency', op: 'in', value: ['USD', 'HKD'] }] }),
+      rule({ id: 'range', when: [{ param: 'trans_amount', op: 'gte', value: '100' }] }),
+      rule({ id: 'always' }),
+    ]);
+    assert.deepEqual(ids(index.candidates(input({ currency: 'HKD', trans_amount: '5' }))).sort(), ['always', 'in']);
+    assert.deepEqual(ids(index.candidates(input({ currency: 'EUR', trans_amount: '100.00' }))).sort(), ['always', 'range']);
+  });
+
+  it('orders custom before default, then priority, then newest, then id', () => {
+    const index = new RuleIndex([
+      rule({ id: 'default-high', priority: 100 }, { source: 'default' }),
+      rule({ id: 'old' }),
+      rule({ id: 'high', priority: 5, when: amount('1') }),
+      rule({ id: 'new' }),
+      rule({ id: 'twin-b' }, { createdAt: '2030-01-01T00:00:00.000Z' }),
+      rule({ id: 'twin-a' }, { createdAt: '2030-01-01T00:00:00.000Z' }),
+      rule({ id: 'low', priority: -1 }),
+    ]);
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '1' }))), ['high', 'twin-a', 'twin-b', 'new', 'old', 'low', 'default-high']);
+  });
+
+  it('leaves out disabled, expired and used-up rules', () => {
+    const index = new RuleIndex([
+      rule({ id: 'off', enabled: false }),
+      rule({ id: 'expired', activeUntil: NOW.toISOString() }),
+      rule({ id: 'used', remainingUses: 1 }, { remainingUses: 0 }),
+      rule({ id: 'window', activeUntil: new Date(NOW.getTime() + 1).toISOString() }),
+      rule({ id: 'last-use', remainingUses: 1 }),
+    ]);
+    assert.deepEqual(ids(index.candidates(input({}))).sort(), ['last-use', 'window']);
+    assert.deepEqual(ids(index.candidates(input({}, { now: new Date(NOW.getTime() + 1) }))), ['last-use']);
+  });
+
+  it('keeps to the partner scope: a rule for one partner is not another\'s', () => {
+    const index = new RuleIndex([rule({ id: 'mine', partner: PARTNER, when: amount('1') }), rule({ id: 'theirs', partner: '2088000000000002', when: amount('1') }), rule({ id: 'all', when: amount('1') })]);
+    // same source and priority: the newest ('all') first
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '1' }))), ['all', 'mine']);
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '1' }, { partner: '2088000000000009' }))), ['all']);
+  });
+
+  it('applies "*" rules to every service, and a service\'s rules only to it', () => {
+    const index = new RuleIndex([rule({ id: 'any', service: '*' }), rule({ id: 'pay' }), rule({ id: 'refund', service: REFUND })]);
+    assert.deepEqual(ids(index.candidates(input({}))).sort(), ['any', 'pay']);
+    assert.deepEqual(ids(index.candidates(input({}, { service: REFUND as ServiceName }))).sort(), ['any', 'refund']);
+  });
+
+  it('matches trade conditions through the index, and never without a trade', () => {
+    const trade = { currency: 'USD', amount: 991_100 } as Trade;
+    const index = new RuleIndex([rule({ id: 't', service: REFUND, when: [{ param: 'trade.trans_amount', op: 'eq', value: '9911' }] })]);
+    const refund = { service: REFUND as ServiceName };
+    assert.deepEqual(ids(index.candidates(input({}, { ...refund, trade }))), ['t']);
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '9911' }, refund))), []);
+  });
+
+  it('does not evaluate rules filed under another value', () => {
+    const rules = Array.from({ length: 1000 }, (_, i) => rule({ id: `amount-${i}`, when: amount(String(1000 + i)) }));
+    const index = new RuleIndex([...rules, rule({ id: 'scan', when: [{ param: 'memo', op: 'absent' }] })]);
+    const before = index.evaluations;
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '1500.00' }))).sort(), ['amount-500', 'scan']);
+    assert.equal(index.evaluations - before, 2);
+  });
+
+  it('finds the one rule among 10 000 over 100 partners', () => {
+    const rules: StoredRule[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      rules.push(rule({ id: `r-${i}`, partner: `20880000000${String(i % 100).padStart(5, '0')}`, when: amount(`${i}.00`) }));
+    }
+    const index = new RuleIndex(rules);
+    const found = index.candidates(input({ trans_amount: '4242' }, { partner: '2088000000000042' }));
+    assert.deepEqual(ids(found), ['r-4242']);
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '4242' }, { partner: '2088000000000043' }))), []);
+  });
+});
+
+describe('RuleIndex.explain', () => {
+  it('names the rule that answers and the near misses, closest first', () => {
+    const index = new RuleIndex([
+      rule({ id: 'two-off', when: [...amount('2'), { param: 'currency', op: 'eq', value: 'HKD' }] }),
+      rule({ id: 'one-off-low', priority: -1, when: [...amount('2')] }),
+      rule({ id: 'one-off-high', priority: 1, when: [{ param: 'memo', op: 'present' }] }),
+      rule({ id: 'winner', when: [{ param: 'currency', op: 'eq', value: 'USD' }] }),
+      rule({ id: 'also-matches', priority: -5 }),
+      rule({ id: 'other-partner', partner: '2088000000000002', when: amount('2') }),
+      rule({ id: 'other-service', service: REFUND, when: amount('2') }),
+      rule({ id: 'disabled', enabled: false, when: amount('2') }),
+    ]);
+    const { rule: answer, nearMisses } = index.explain(input({ trans_amount: '1', currency: 'USD' }));
+    assert.equal(answer?.id, 'winner');
+    assert.deepEqual(nearMisses.map((miss) => miss.rule.id), ['one-off-high', 'one-off-low', 'two-off']);
+    assert.deepEqual(nearMisses[2]!.failed, [
+      { param: 'trans_amount', op: 'eq', value: '2', actual: '1' },
+      { param: 'currency', op: 'eq', value: 'HKD', actual: 'USD' },
+    ]);
+    assert.deepEqual(nearMisses[0]!.failed, [{ param: 'memo', op: 'present', value: undefined, actual: null }]);
+  });
+
+  it('answers null when nothing matches, and at most 10 near misses', () => {
+    const index = new RuleIndex(Array.from({ length: 15 }, (_, i) => rule({ id: `m${i}`, when: amount(String(i)) })));
+    const { rule: answer, nearMisses } = index.explain(input({ trans_amount: '99' }));
+    assert.equal(answer, null);
+    assert.equal(nearMisses.length, 10);
+  });
+
+  it('reports a trade condition without a trade as failed with actual null', () => {
+    const index = new RuleIndex([rule({ id: 't', service: REFUND, when: [{ param: 'trade.state', op: 'ne', value: 'TRADE_CLOSED' }] })]);
+    const { nearMisses } = index.explain(input({}, { service: REFUND as ServiceName }));
+    assert.deepEqual(nearMisses[0]!.failed, [{ param: 'trade.state', op: 'ne', value: 'TRADE_CLOSED', actual: null }]);
+  });
+});
