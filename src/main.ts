@@ -5,15 +5,18 @@ import { createContext } from './app/context.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createApp } from './http/app.ts';
 import { openStore } from './store/db.ts';
+import { DefaultRulesError, loadDefaultRules } from './store/default-rules.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  const defaultRules = await loadDefaultRules();
   const store = await openStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
   await store.migrate();
   const ctx = await createContext({
     store,
     defaultPartner: { id: config.defaultPartnerId, key: config.defaultPartnerKey },
     forceDefaultKey: Boolean(process.env.DEFAULT_PARTNER_KEY),
+    defaultRules,
   });
   const app = createApp(ctx);
   const server = app.listen(config.port, config.host);
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
   console.log(`  gateway:    ${base}/gateway.do`);
   console.log(`  partner:    ${partner.id}`);
   console.log(`  MD5 key:    ${partner.key}`);
+  console.log(`  rules:      ${ctx.rules.list().length} (${defaultRules.length} default)`);
   console.log(`  database:   ${store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/`}`);
   if ((config.host === '0.0.0.0' || config.host === '::') && !config.adminToken) {
     console.warn('WARNING: listening on every interface without ADMIN_TOKEN: anyone on the network can change rules and read keys.');
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+  else if (error instanceof DefaultRulesError) console.error(`Default rules: ${error.message}`);
   else console.error(error);
   process.exit(1);
 });

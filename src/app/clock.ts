@@ -3,9 +3,9 @@ export interface Clock {
   now(partner?: string | null): Date;
 }
 
-/** Real time plus a per-partner offset. */
+/** Real time plus a per-partner offset; the offsets live in the database and are loaded here. */
 export class OffsetClock implements Clock {
-  private readonly offsets = new Map<string, number>();
+  private offsets = new Map<string, number>();
 
   constructor(private readonly realNow: () => number = Date.now) {}
 
@@ -14,14 +14,17 @@ export class OffsetClock implements Clock {
     return new Date(this.realNow() + offset);
   }
 
-  advance(partner: string, seconds: number): Date {
-    this.offsets.set(partner, (this.offsets.get(partner) ?? 0) + seconds * 1000);
-    return this.now(partner);
+  offset(partner: string): number {
+    return this.offsets.get(partner) ?? 0;
   }
 
-  reset(partner: string): Date {
-    this.offsets.delete(partner);
-    return this.now(partner);
+  load(offsets: Map<string, number>): void {
+    this.offsets = new Map(offsets);
+  }
+
+  set(partner: string, offsetMs: number | null): void {
+    if (offsetMs === null || offsetMs === 0) this.offsets.delete(partner);
+    else this.offsets.set(partner, offsetMs);
   }
 
   /** real time, for the request log */

@@ -1,18 +1,26 @@
+import type { Rule } from '../core/rules/types.ts';
 import type { Partner } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
+import { ChangeSync } from './change-sync.ts';
 import { OffsetClock } from './clock.ts';
 import { GatewayService } from './gateway-service.ts';
 import { PartnerCache } from './partner-cache.ts';
 import { RequestLogWriter } from './request-log-writer.ts';
+import { RuleService } from './rule-service.ts';
 
 /** Everything one running mock holds: no globals, so two in one process never share state. */
 export interface AppContext {
   store: Store;
   clock: OffsetClock;
   partners: PartnerCache;
+  rules: RuleService;
   requestLog: RequestLogWriter;
   gateway: GatewayService;
-  /** writes what is pending (the request log) and closes the store */
+  sync: ChangeSync;
+  defaultPartner: Partner;
+  /** writes what is pending (request log, rule hits) */
+  flush(): Promise<void>;
+  /** flushes and closes the store */
   close(): Promise<void>;
 }
 
@@ -22,36 +30,63 @@ export interface ContextOptions {
   defaultPartner: Partner;
   /** overwrite the seeded partner's key even when it exists (the key was configured explicitly) */
   forceDefaultKey?: boolean;
+  /** the default rules (rules/*.json, loaded by the caller) */
+  defaultRules: readonly Rule[];
   clock?: OffsetClock;
   onError?: (error: unknown) => void;
   logIntervalMs?: number;
+  /** how often to look for changes made by other instances (ms) */
+  syncIntervalMs?: number;
 }
 
-/** Builds the context on a migrated store and seeds the default partner. */
+/** Builds the context on a migrated store, seeds the default partner and loads what is held in memory. */
 export async function createContext(options: ContextOptions): Promise<AppContext> {
   const { store } = options;
   const clock = options.clock ?? new OffsetClock();
-  const partners = new PartnerCache(store);
-  const existing = await store.getPartner(options.defaultPartner.id);
-  if (!existing || (options.forceDefaultKey && existing.key !== options.defaultPartner.key)) {
-    await store.upsertPartner(options.defaultPartner);
-  }
-  await partners.reload();
   const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const partners = new PartnerCache(store);
+  await seedPartner(store, options.defaultPartner, options.forceDefaultKey ?? false);
+  const rules = new RuleService(store, options.defaultRules, (partner) => clock.now(partner));
+  const sync = new ChangeSync(
+    store,
+    async () => {
+      await Promise.all([partners.reload(), rules.reload(), store.listClockOffsets().then((offsets) => clock.load(offsets))]);
+    },
+    onError,
+    options.syncIntervalMs,
+  );
+  await sync.refresh();
+  sync.start();
   const requestLog = new RequestLogWriter(store, { intervalMs: options.logIntervalMs, onError });
-  const gateway = new GatewayService({ store, partners, clock, requestLog, onError });
+  const gateway = new GatewayService({ store, partners, clock, requestLog, rules, onError });
+  const hitTimer = setInterval(() => rules.flushHits().catch(onError), 1000);
+  hitTimer.unref();
+  const flush = async () => {
+    await Promise.all([requestLog.flush(), rules.flushHits()]);
+  };
   let closed = false;
   return {
     store,
     clock,
     partners,
+    rules,
     requestLog,
     gateway,
+    sync,
+    defaultPartner: options.defaultPartner,
+    flush,
     async close() {
       if (closed) return;
       closed = true;
-      await requestLog.flush();
+      clearInterval(hitTimer);
+      await sync.stop();
+      await flush();
       await store.close();
     },
   };
+}
+
+async function seedPartner(store: Store, partner: Partner, forceKey: boolean): Promise<void> {
+  const existing = await store.getPartner(partner.id);
+  if (!existing || (forceKey && existing.key !== partner.key)) await store.upsertPartner(partner);
 }

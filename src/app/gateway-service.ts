@@ -1,15 +1,15 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { FormError, type RawPair, parseUrlEncoded } from '../core/form.ts';
-import { type GatewayError, type Verdict, checkRequest, readRequest } from '../core/gateway.ts';
-import { advanceTrade } from '../core/services/lifecycle.ts';
-import type { ExecuteResult } from '../core/services/service.ts';
-import { newAlipayTransId } from '../core/time.ts';
+import { checkRequest, readRequest } from '../core/gateway.ts';
+import type { Fault } from '../core/rules/types.ts';
 import type { Fields } from '../core/types.ts';
 import { XML_CONTENT_TYPE, renderGatewayError, renderSuccess, toGbkBytes } from '../core/xml.ts';
 import type { RequestLogEntry, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { PartnerCache } from './partner-cache.ts';
 import type { RequestLogWriter } from './request-log-writer.ts';
+import type { RuleService } from './rule-service.ts';
+import { runRequest } from './run-request.ts';
 
 export interface GatewayRequest {
   method: string;
@@ -28,6 +28,10 @@ export interface GatewayAnswer {
   body: Buffer;
   /** the answer as text, for the log */
   xml: string;
+  /** wait this long before answering (rules' delayMs) */
+  delayMs: number;
+  /** drop the connection instead of answering (fault `reset`) */
+  reset: boolean;
 }
 
 export interface GatewayDeps {
@@ -35,6 +39,7 @@ export interface GatewayDeps {
   partners: PartnerCache;
   clock: Clock;
   requestLog: RequestLogWriter;
+  rules: RuleService;
   onError?: (error: unknown) => void;
 }
 
@@ -44,16 +49,9 @@ interface Outcome {
   resultCode: string | null;
   error: string | null;
   status?: number;
+  fault?: Fault | null;
+  delayMs?: number;
 }
-
-/** Digits for a fresh alipay_trans_id: random, the one impure input of a pay. */
-function randomDigits(count: number): string {
-  let out = '';
-  for (let i = 0; i < count; i++) out += randomInt(10).toString();
-  return out;
-}
-
-const UNIQUE_VIOLATION = '23505';
 
 /** The shell around the pure core for one gateway request: read, check, load the trade, execute, write, answer, log. */
 export class GatewayService {
@@ -87,17 +85,15 @@ export class GatewayService {
       (this.deps.onError ?? console.error)(error);
       outcome = gatewayError('SYSTEM_ERROR');
     }
-    const answer: GatewayAnswer = {
-      status: outcome.status ?? 200,
-      contentType: XML_CONTENT_TYPE,
-      body: toGbkBytes(outcome.xml),
-      xml: outcome.xml,
-    };
+    const answer = breakAnswer(
+      { status: outcome.status ?? 200, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: outcome.delayMs ?? 0, reset: false },
+      outcome.fault ?? null,
+    );
     entry.isSuccess = outcome.isSuccess;
     entry.resultCode = outcome.resultCode;
     entry.error = outcome.error;
-    entry.response = outcome.xml;
-    entry.latencyMs = performance.now() - started;
+    entry.response = answer.reset ? '(connection dropped: fault reset)' : answer.xml;
+    entry.latencyMs = performance.now() - started + answer.delayMs;
     this.deps.requestLog.append(entry);
     return answer;
   }
@@ -124,7 +120,7 @@ export class GatewayService {
       latencyMs: 0,
       tradeKey: null,
     });
-    return { status: 413, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml };
+    return { status: 413, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: 0, reset: false };
   }
 
   private async process(request: GatewayRequest, entry: RequestLogEntry): Promise<Outcome> {
@@ -152,64 +148,58 @@ export class GatewayService {
     if (verdict.kind === 'reject') return gatewayError(verdict.error);
 
     const echo = order.map((name) => [name, params[name]!] as const);
-    const answer = (fields: Fields): Outcome => {
+    const answer = (fields: Fields, fault: Fault | null = null): Outcome => {
+      // bad_sign: a well-formed signature of the wrong text, as a key mix-up would give
       const rendered = renderSuccess({ echo, fields, key: verdict.partner.key });
+      const xml = fault === 'bad_sign' ? rendered.xml.replace(`<sign>${rendered.sign}</sign>`, `<sign>${md5(rendered.sign)}</sign>`) : rendered.xml;
       return {
-        xml: rendered.xml,
+        xml,
         isSuccess: true,
         resultCode: rendered.fields.result_code ?? null,
         error: rendered.fields.error ?? rendered.fields.detail_error_code ?? null,
+        fault,
       };
     };
     if (verdict.kind === 'invalid') return answer(verdict.fields);
-    const result = await this.execute(verdict, params);
-    return answer(result.fields);
+    const now = this.deps.clock.now(verdict.partner.id);
+    const { decision, rule } = await runRequest(this.deps, verdict, params, now);
+    if (rule) {
+      entry.ruleId = rule.id;
+      this.deps.rules.recordHit(rule, new Date());
+    }
+    const outcome = decision.gatewayError ? gatewayError(decision.gatewayError) : answer(decision.fields, decision.fault);
+    return { ...outcome, fault: decision.fault, delayMs: decision.delayMs };
   }
 
-  /** Runs the service on its trade in one transaction, under a lock on the trade. */
-  private async execute(
-    verdict: Extract<Verdict, { kind: 'accept' }>,
-    params: Readonly<Record<string, string>>,
-    attempt = 1,
-  ): Promise<ExecuteResult> {
-    const { service, partner, ref } = verdict;
-    const now = this.deps.clock.now(partner.id);
-    try {
-      return await this.deps.store.transaction(async (tx) => {
-        let trade = ref.alipayTransId
-          ? await tx.findTradeByAlipayTransId(partner.id, ref.alipayTransId)
-          : null;
-        const lockKey = trade?.partnerTransId ?? (ref.alipayTransId ? null : ref.partnerTransId);
-        if (lockKey) {
-          await tx.lockTrade(partner.id, lockKey);
-          // read again under the lock: another request may have changed it meanwhile
-          trade = await tx.findTradeByPartnerTransId(partner.id, lockKey);
-        }
-        const advanced = trade ? advanceTrade(trade, now) : null;
-        if (advanced) trade = advanced;
-        const existingRefund = ref.partnerRefundId ? await tx.findRefund(partner.id, ref.partnerRefundId) : null;
-        const result = service.execute({
-          params,
-          partner: partner.id,
-          now,
-          trade,
-          existingRefund,
-          freshAlipayTransId: newAlipayTransId(now, randomDigits(16)),
-        });
-        const toSave = result.trade ?? advanced ?? undefined;
-        if (toSave) await tx.saveTrade(toSave);
-        if (result.refund) await tx.insertRefund(result.refund);
-        return result;
-      });
-    } catch (error) {
-      // Two first requests racing on a new refund id or trade id: the loser runs again and sees the winner's row.
-      if (attempt < 3 && (error as { code?: string }).code === UNIQUE_VIOLATION) return this.execute(verdict, params, attempt + 1);
-      throw error;
+}
+
+function md5(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}
+
+const HTTP_500_PAGE =
+  '<html><head><title>500 Internal Server Error</title></head><body><h1>500 Internal Server Error</h1></body></html>';
+
+/** Faults a rule injects on purpose: the only answers that are not a well-formed XML 200. */
+function breakAnswer(answer: GatewayAnswer, fault: Fault | null): GatewayAnswer {
+  switch (fault) {
+    case 'reset':
+      return { ...answer, reset: true };
+    case 'empty':
+      return { ...answer, body: Buffer.alloc(0), xml: '' };
+    case 'malformed_xml': {
+      // cut inside <response>: the prolog and the start look right, the document never closes
+      const xml = answer.xml.slice(0, Math.max(answer.xml.indexOf('<response>') + 20, Math.floor(answer.xml.length / 2)));
+      return { ...answer, body: toGbkBytes(xml), xml };
     }
+    case 'http_500':
+      return { ...answer, status: 500, contentType: 'text/html; charset=UTF-8', body: Buffer.from(HTTP_500_PAGE), xml: HTTP_500_PAGE };
+    default:
+      return answer;
   }
 }
 
-function gatewayError(error: GatewayError): Outcome {
+function gatewayError(error: string): Outcome {
   return { xml: renderGatewayError(error), isSuccess: false, resultCode: null, error };
 }
 

@@ -1,9 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NextFunction, Request, Response } from 'express';
 import type { GatewayAnswer, GatewayService } from '../app/gateway-service.ts';
 import { isMultipart, parseMultipart } from './multipart.ts';
 import { readBody } from './read-body.ts';
 
-function send(res: Response, answer: GatewayAnswer, close = false): void {
+async function send(res: Response, answer: GatewayAnswer, close = false): Promise<void> {
+  if (answer.delayMs > 0) await sleep(answer.delayMs);
+  if (answer.reset) {
+    res.socket?.resetAndDestroy?.();
+    res.destroy();
+    return;
+  }
+  if (res.destroyed) return;
   res.writeHead(answer.status, {
     'Content-Type': answer.contentType,
     'Content-Length': answer.body.length,
@@ -29,7 +37,7 @@ export function gatewayHandler(gateway: GatewayService) {
     const base = { method: req.method, path, rawQuery };
     const read = await readBody(req);
     if (!read.ok) {
-      if (read.reason === 'too-large') send(res, gateway.tooLarge(base), true);
+      if (read.reason === 'too-large') await send(res, gateway.tooLarge(base), true);
       else res.destroy();
       return;
     }
@@ -38,6 +46,6 @@ export function gatewayHandler(gateway: GatewayService) {
       read.body.length > 0 && isMultipart(contentType)
         ? ((await parseMultipart(contentType!, read.body)) ?? 'malformed')
         : undefined;
-    send(res, await gateway.handle({ ...base, body: read.body, bodyPairs }));
+    await send(res, await gateway.handle({ ...base, body: read.body, bodyPairs }));
   };
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Rule, StoredRule } from '../core/rules/types.ts';
 import type { Partner, Refund, Trade } from '../core/types.ts';
 import type {
+  TradeReader,
   DefaultRuleState,
   RequestLogEntry,
   RequestLogFilter,
@@ -50,6 +51,10 @@ export class KnexStore implements Store {
    * With PGlite there is a single connection: a store method called inside `fn` (rather than on `tx`) would
    * wait for it forever. Do all of a transaction's work through `tx`.
    */
+  get reader(): TradeReader {
+    return createTradeTx(this.knex);
+  }
+
   transaction<T>(fn: (tx: TradeTx) => Promise<T>): Promise<T> {
     return this.knex.transaction((trx) => fn(createTradeTx(trx)));
   }

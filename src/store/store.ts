@@ -45,6 +45,8 @@ export interface RuleHit {
   lastHitAt: Date;
 }
 
+export type TradeReader = Pick<TradeTx, 'findTradeByPartnerTransId' | 'findTradeByAlipayTransId' | 'findRefund'>;
+
 export interface RequestLogEntry {
   id: string;
   /** real time */
@@ -92,6 +94,8 @@ export interface Store {
   readonly kind: 'pg' | 'pglite';
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: TradeTx) => Promise<T>): Promise<T>;
+  /** reads outside any transaction: for requests that turn out to change nothing (most queries) */
+  readonly reader: TradeReader;
 
   listPartners(): Promise<Partner[]>;
   getPartner(id: string): Promise<Partner | null>;

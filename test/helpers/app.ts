@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import { OffsetClock } from '../../src/app/clock.ts';
 import { type AppContext, createContext } from '../../src/app/context.ts';
 import { createApp } from '../../src/http/app.ts';
+import { loadDefaultRules } from '../../src/store/default-rules.ts';
 import { createTestStore } from './db.ts';
 
 export const PARTNER = '2088000000000001';
@@ -27,6 +28,7 @@ export async function createTestApp(options: { now?: number } = {}): Promise<Tes
     defaultPartner: { id: PARTNER, key: KEY },
     clock: new OffsetClock(() => time.ms),
     onError: (error) => errors.push(error),
+    defaultRules: await loadDefaultRules(),
   });
   return {
     app: createApp(ctx),

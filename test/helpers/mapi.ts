@@ -61,6 +61,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   attributeNamePrefix: '@',
   processEntities: false,
+  trimValues: false,
   tagValueProcessor: (_name, value) => decodeEntities(value),
   attributeValueProcessor: (_name, value) => decodeEntities(value),
 });

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { RuleIndex } from '../core/rules/match.ts';
+import { type Errors, parseRule, ruleToJson } from '../core/rules/schema.ts';
+import type { MatchInput, NearMiss, Rule, StoredRule } from '../core/rules/types.ts';
+import { RuleConflictError, type RuleHit, type Store } from '../store/store.ts';
+
+const DEFAULT_CREATED_AT = new Date(0).toISOString();
+
+export type RuleResult = { ok: true; rule: StoredRule } | { ok: false; status: 400 | 404 | 409; errors: Errors };
+
+function newRuleId(): string {
+  return `rule-${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * The rules in force: the defaults from rules/ and the custom rules from the database, held in memory and
+ * indexed so that the gateway never reads them per request. `reload()` rebuilds from the database; every
+ * change made here reloads at once, changes made by other instances arrive through the change version.
+ */
+export class RuleService {
+  private index = new RuleIndex([]);
+  private rules: StoredRule[] = [];
+  private pendingHits = new Map<string, RuleHit>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly defaults: readonly Rule[],
+    private readonly now: (partner?: string | null) => Date,
+  ) {}
+
+  async reload(): Promise<void> {
+    const [custom, state] = await Promise.all([this.store.listCustomRules(), this.store.listDefaultRuleState()]);
+    const defaults: StoredRule[] = this.defaults.map((rule) => {
+      const s = state.get(rule.id);
+      return {
+        ...rule,
+        enabled: s?.enabled ?? rule.enabled,
+        source: 'default',
+        createdAt: DEFAULT_CREATED_AT,
+        updatedAt: DEFAULT_CREATED_AT,
+        hits: s?.hits ?? 0,
+        lastHitAt: s?.lastHitAt ?? null,
+      };
+    });
+    this.rules = [...custom, ...defaults];
+    this.index = new RuleIndex(this.rules);
+  }
+
+  /** every rule, custom first, then defaults; newest first within each */
+  list(): StoredRule[] {
+    return [...this.rules].sort((a, b) =>
+      a.source !== b.source ? (a.source === 'custom' ? -1 : 1) : b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
+    );
+  }
+
+  get(id: string): StoredRule | undefined {
+    return this.rules.find((rule) => rule.id === id);
+  }
+
+  candidates(input: MatchInput): StoredRule[] {
+    return this.index.candidates(input);
+  }
+
+  explain(input: MatchInput): { rule: StoredRule | null; nearMisses: NearMiss[] } {
+    return this.index.explain(input);
+  }
+
+  /** counted in memory, written by flushHits() */
+  recordHit(rule: StoredRule, at: Date): void {
+    const hit = this.pendingHits.get(rule.id);
+    if (hit) {
+      hit.count += 1;
+      hit.lastHitAt = at;
+    } else this.pendingHits.set(rule.id, { id: rule.id, source: rule.source, count: 1, lastHitAt: at });
+    rule.hits += 1;
+    rule.lastHitAt = at.toISOString();
+  }
+
+  async flushHits(): Promise<void> {
+    if (this.pendingHits.size === 0) return;
+    const hits = [...this.pendingHits.values()];
+    this.pendingHits = new Map();
+    await this.store.recordRuleHits(hits);
+  }
+
+  private parse(input: unknown, partialOf?: Rule): { ok: true; rule: Rule } | { ok: false; errors: Errors } {
+    const partner = typeof input === 'object' && input !== null ? (input as { partner?: unknown }).partner : undefined;
+    return parseRule(input, {
+      now: this.now(typeof partner === 'string' ? partner : (partialOf?.partner ?? null)),
+      newId: newRuleId,
+      partialOf,
+    });
+  }
+
+  async create(input: unknown): Promise<RuleResult> {
+    const parsed = this.parse(input);
+    if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
+    if (this.defaults.some((rule) => rule.id === parsed.rule.id)) {
+      return { ok: false, status: 409, errors: { id: `${parsed.rule.id} is a default rule's id` } };
+    }
+    try {
+      const stored = await this.store.insertCustomRule(parsed.rule);
+      await this.reload();
+      return { ok: true, rule: stored };
+    } catch (error) {
+      if (error instanceof RuleConflictError) return { ok: false, status: 409, errors: { id: `a rule with id ${parsed.rule.id} exists` } };
+      throw error;
+    }
+  }
+
+  /** PUT (the whole rule) or PATCH (the top-level fields given). Defaults only take `enabled`. */
+  async update(id: string, input: unknown, mode: 'replace' | 'patch'): Promise<RuleResult> {
+    const current = this.get(id);
+    if (!current) return { ok: false, status: 404, errors: { id: `no rule ${id}` } };
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return { ok: false, status: 400, errors: { '': 'a JSON object is expected' } };
+    }
+    if (current.source === 'default') {
+      const keys = Object.keys(input).filter((key) => key !== 'id');
+      const enabled = (input as { enabled?: unknown }).enabled;
+      if (mode !== 'patch' || keys.length !== 1 || keys[0] !== 'enabled' || typeof enabled !== 'boolean') {
+        return { ok: false, status: 400, errors: { id: 'a default rule can only be switched on or off (PATCH {"enabled": …}); clone it to change it' } };
+      }
+      return this.setEnabled(id, enabled);
+    }
+    const body = { ...(input as object), id };
+    const parsed = mode === 'patch' ? this.parse(body, ruleToJson(current)) : this.parse(body);
+    if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
+    const stored = await this.store.replaceCustomRule(parsed.rule);
+    await this.reload();
+    return stored ? { ok: true, rule: stored } : { ok: false, status: 404, errors: { id: `no rule ${id}` } };
+  }
+
+  async setEnabled(id: string, enabled: boolean): Promise<RuleResult> {
+    const current = this.get(id);
+    if (!current) return { ok: false, status: 404, errors: { id: `no rule ${id}` } };
+    if (current.source === 'default') await this.store.setDefaultRuleEnabled(id, enabled);
+    else await this.store.replaceCustomRule({ ...ruleToJson(current), enabled });
+    await this.reload();
+    return { ok: true, rule: this.get(id)! };
+  }
+
+  async remove(id: string): Promise<RuleResult | { ok: true; rule: null }> {
+    const current = this.get(id);
+    if (!current) return { ok: false, status: 404, errors: { id: `no rule ${id}` } };
+    if (current.source === 'default') {
+      return { ok: false, status: 400, errors: { id: 'a default rule cannot be deleted; switch it off instead' } };
+    }
+    await this.store.deleteCustomRule(id);
+    await this.reload();
+    return { ok: true, rule: null };
+  }
+
+  /** the custom rules as JSON, ready for import elsewhere */
+  exportRules(): Rule[] {
+    return this.list().filter((rule) => rule.source === 'custom').map(ruleToJson);
+  }
+
+  /** validates every rule first: one bad rule refuses the whole import, with errors keyed `rules.N.field` */
+  async importRules(input: unknown, mode: 'merge' | 'replace'): Promise<{ ok: true; rules: StoredRule[] } | { ok: false; errors: Errors }> {
+    const list = Array.isArray(input) ? input : (input as { rules?: unknown } | null)?.rules;
+    if (!Array.isArray(list)) return { ok: false, errors: { rules: 'an array of rules is expected' } };
+    const errors: Errors = {};
+    const rules: Rule[] = [];
+    list.forEach((item, i) => {
+      const parsed = this.parse(item);
+      if (!parsed.ok) for (const [key, message] of Object.entries(parsed.errors)) errors[`rules.${i}${key ? `.${key}` : ''}`] = message;
+      else if (this.defaults.some((rule) => rule.id === parsed.rule.id)) errors[`rules.${i}.id`] = `${parsed.rule.id} is a default rule's id`;
+      else rules.push(parsed.rule);
+    });
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
+    const stored = await this.store.importCustomRules(rules, mode);
+    await this.reload();
+    return { ok: true, rules: stored };
+  }
+}

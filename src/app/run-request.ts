@@ -1,0 +1,110 @@
+import { randomInt } from 'node:crypto';
+import type { Verdict } from '../core/gateway.ts';
+import { type Decision, decide } from '../core/rules/decide.ts';
+import type { StoredRule } from '../core/rules/types.ts';
+import { advanceTrade } from '../core/services/lifecycle.ts';
+import { newAlipayTransId } from '../core/time.ts';
+import { type Params, SERVICES, type Trade } from '../core/types.ts';
+import type { Store, TradeReader, TradeTx } from '../store/store.ts';
+import type { RuleService } from './rule-service.ts';
+
+export type Accepted = Extract<Verdict, { kind: 'accept' }>;
+
+export interface RunResult {
+  decision: Decision;
+  rule: StoredRule | null;
+}
+
+/** Digits for a fresh alipay_trans_id: random, the one impure input of a pay. */
+function randomDigits(count: number): string {
+  let out = '';
+  for (let i = 0; i < count; i++) out += randomInt(10).toString();
+  return out;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Signals that a read-only attempt found work to write: the request runs again under the lock. */
+const NEEDS_WRITE = Symbol('needs write');
+
+/**
+ * Loads the trade a request refers to, picks the rule, decides, and writes the change: in one transaction
+ * under a lock on the trade, so concurrent requests never create two trades or over-refund. A query that
+ * changes nothing (the usual case) is answered from a plain read, without the transaction.
+ */
+export async function runRequest(
+  deps: { store: Store; rules: RuleService },
+  verdict: Accepted,
+  params: Params,
+  now: Date,
+): Promise<RunResult> {
+  if (verdict.service.name === SERVICES.query) {
+    const result = await attempt(deps, verdict, params, now, deps.store.reader, null);
+    if (result !== NEEDS_WRITE) return result;
+  }
+  for (let tries = 1; ; tries++) {
+    try {
+      return await deps.store.transaction(async (tx) => {
+        const result = await attempt(deps, verdict, params, now, tx, tx);
+        if (result === NEEDS_WRITE) throw new Error('unreachable: a locked attempt always writes');
+        return result;
+      });
+    } catch (error) {
+      // Two first requests racing on a new refund id: the loser runs again and sees the winner's row.
+      if (tries < 3 && (error as { code?: string }).code === UNIQUE_VIOLATION) continue;
+      throw error;
+    }
+  }
+}
+
+async function attempt(
+  deps: { rules: RuleService },
+  verdict: Accepted,
+  params: Params,
+  now: Date,
+  reader: TradeReader,
+  tx: TradeTx | null,
+): Promise<RunResult | typeof NEEDS_WRITE> {
+  const { service, partner, ref } = verdict;
+  let trade: Trade | null = ref.alipayTransId ? await reader.findTradeByAlipayTransId(partner.id, ref.alipayTransId) : null;
+  const lockKey = trade?.partnerTransId ?? (ref.alipayTransId ? null : ref.partnerTransId);
+  if (lockKey && tx) {
+    await tx.lockTrade(partner.id, lockKey);
+    // read again under the lock: another request may have changed it meanwhile
+    trade = await tx.findTradeByPartnerTransId(partner.id, lockKey);
+  } else if (lockKey && !trade) {
+    trade = await reader.findTradeByPartnerTransId(partner.id, lockKey);
+  }
+  const advanced = trade ? advanceTrade(trade, now) : null;
+  if (advanced) {
+    if (!tx) return NEEDS_WRITE;
+    trade = advanced;
+  }
+
+  let rule: StoredRule | null = null;
+  for (const candidate of deps.rules.candidates({ service: service.name, partner: partner.id, params, trade, now })) {
+    if (candidate.source === 'custom' && candidate.remainingUses !== null) {
+      if (!tx) return NEEDS_WRITE;
+      if (!(await tx.takeRuleUse(candidate.id))) continue;
+    }
+    rule = candidate;
+    break;
+  }
+
+  const existingRefund = ref.partnerRefundId ? await reader.findRefund(partner.id, ref.partnerRefundId) : null;
+  const decision = decide(rule, service, {
+    params,
+    partner: partner.id,
+    now,
+    trade,
+    existingRefund,
+    freshAlipayTransId: newAlipayTransId(now, randomDigits(16)),
+  });
+  const toSave = decision.trade ?? advanced ?? undefined;
+  if (toSave || decision.refund) {
+    if (!tx) return NEEDS_WRITE;
+    if (toSave) await tx.saveTrade(toSave);
+    if (decision.refund) await tx.insertRefund(decision.refund);
+  }
+  return { decision, rule };
+}
