@@ -27,6 +27,7 @@ export async function createTestStore(): Promise<Store> {
   }
   const close = store.close.bind(store);
   return Object.assign(store, {
+    testDatabaseUrl: databaseUrl,
     async close(): Promise<void> {
       try {
         await close();
@@ -109,4 +110,26 @@ export function makeLogEntry(overrides: Partial<RequestLogEntry> = {}): RequestL
 /** Postgres error code of a rejected query (both drivers put it on `code`). */
 export function pgCode(err: unknown): unknown {
   return (err as { code?: unknown }).code;
+}
+
+/**
+ * Two stores on one database, as two instances of the mock would have: on PostgreSQL two pools on the same
+ * fresh database; on the embedded database (one process only) the same store twice.
+ */
+export async function createSharedTestStores(): Promise<{ a: Store; b: Store; close(): Promise<void> }> {
+  const a = await createTestStore();
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const shared = Object.assign(Object.create(a) as Store, { close: async () => {} });
+    return { a: shared, b: shared, close: () => a.close() };
+  }
+  const b = await openStore({ databaseUrl: (a as Store & { testDatabaseUrl: string }).testDatabaseUrl });
+  return {
+    a: Object.assign(Object.create(a) as Store, { close: async () => {} }),
+    b: Object.assign(Object.create(b) as Store, { close: async () => {} }),
+    async close() {
+      await b.close();
+      await a.close();
+    },
+  };
 }

@@ -1,0 +1,76 @@
+// Two instances of the mock on one database: a change made through one is in force on the other within a second.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Express } from 'express';
+import { OffsetClock } from '../../src/app/clock.ts';
+import { type AppContext, createContext } from '../../src/app/context.ts';
+import { createApp } from '../../src/http/app.ts';
+import { loadDefaultRules } from '../../src/store/default-rules.ts';
+import { FIXED_NOW, KEY, PARTNER } from '../helpers/app.ts';
+import { createSharedTestStores } from '../helpers/db.ts';
+import { call, payParams } from '../helpers/mapi.ts';
+
+let stores: Awaited<ReturnType<typeof createSharedTestStores>>;
+let one: { ctx: AppContext; app: Express };
+let two: { ctx: AppContext; app: Express };
+
+before(async () => {
+  stores = await createSharedTestStores();
+  const defaultRules = await loadDefaultRules();
+  const make = async (store: typeof stores.a) => {
+    const ctx = await createContext({
+      store,
+      defaultPartner: { id: PARTNER, key: KEY },
+      defaultRules,
+      clock: new OffsetClock(() => FIXED_NOW),
+      syncIntervalMs: 100,
+    });
+    return { ctx, app: createApp(ctx) };
+  };
+  one = await make(stores.a);
+  two = await make(stores.b);
+});
+after(async () => {
+  await one.ctx.close();
+  await two.ctx.close();
+  await stores.close();
+});
+
+async function eventually(check: () => Promise<boolean>, ms = 1000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await sleep(50);
+  }
+  return check();
+}
+
+test('a rule created on one instance answers on the other within a second, and so does its removal', async () => {
+  const created = await one.ctx.rules.create({
+    id: 'shared-rule',
+    service: 'alipay.acquire.overseas.spot.pay',
+    when: [{ param: 'trans_name', op: 'eq', value: 'shared' }],
+    then: { type: 'business', resultCode: 'FAILED', error: 'SYSTEM_ERROR' },
+  });
+  assert.ok(created.ok);
+  assert.ok(await eventually(async () => (await call(two.app, payParams({ trans_name: 'shared' }))).fields.result_code === 'FAILED'));
+  await one.ctx.rules.remove('shared-rule');
+  assert.ok(await eventually(async () => (await call(two.app, payParams({ trans_name: 'shared' }))).fields.result_code === 'SUCCESS'));
+});
+
+test('a default rule switched off on one instance is off on the other', async () => {
+  await one.ctx.rules.setEnabled('pay-9902-balance-not-enough', false);
+  assert.ok(await eventually(async () => (await call(two.app, payParams({ trans_amount: '9902' }))).fields.result_code === 'SUCCESS'));
+  await one.ctx.rules.setEnabled('pay-9902-balance-not-enough', true);
+  assert.ok(await eventually(async () => (await call(two.app, payParams({ trans_amount: '9902' }))).fields.error === 'BUYER_BALANCE_NOT_ENOUGH'));
+});
+
+test('a partner added on one instance can pay on the other; trades are shared', async () => {
+  await one.ctx.partners.upsert({ id: '2088000000000777', key: 'k'.repeat(32) });
+  assert.ok(await eventually(async () => two.ctx.partners.get('2088000000000777') !== undefined));
+  const pay = payParams();
+  await call(one.app, pay);
+  const queried = await call(two.app, { service: 'alipay.acquire.overseas.query', partner_trans_id: pay.partner_trans_id! });
+  assert.equal(queried.fields.alipay_trans_status, 'TRADE_SUCCESS');
+});
