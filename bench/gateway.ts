@@ -13,7 +13,8 @@ import { parseUrlEncoded } from '../src/core/form.ts';
 import { checkRequest, readRequest } from '../src/core/gateway.ts';
 import type { Trade } from '../src/core/types.ts';
 import { renderSuccess, toGbkBytes } from '../src/core/xml.ts';
-import { createDatabase, dropDatabase } from '../src/store/db.ts';
+import type { Rule } from '../src/core/rules/types.ts';
+import { createDatabase, dropDatabase, openStore } from '../src/store/db.ts';
 
 const PARTNER = '2088000000000001';
 const KEY = '0123456789abcdefghijklmnopqrstuv';
@@ -94,6 +95,7 @@ async function load(url: string, body: (i: number) => string): Promise<HttpFigur
 }
 
 async function startMock(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
+  // WORKERS is passed through from the benchmark's own environment
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -125,10 +127,48 @@ async function bareNodeHttp(): Promise<HttpFigures> {
   }
 }
 
+/**
+ * `count` custom pay rules spread over 100 partners and many amounts, none of which matches the benchmark's
+ * requests (amount 10.00 of the default partner): the gateway must still find that out on every request.
+ */
+function customRules(count: number): Rule[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `bench-${i}`,
+    name: `bench ${i}`,
+    service: 'alipay.acquire.overseas.spot.pay' as const,
+    partner: i % 100 === 0 ? PARTNER : `20880000000${String(10000 + (i % 100)).padStart(5, '0')}`,
+    priority: i % 7,
+    enabled: true,
+    activeUntil: null,
+    remainingUses: null,
+    when: [{ param: 'trans_amount', op: 'eq' as const, value: `${1000 + i}.${String(i % 100).padStart(2, '0')}` }],
+    then: { type: 'business' as const, resultCode: 'FAILED', error: 'SYSTEM_ERROR' },
+  }));
+}
+
+async function installRules(env: NodeJS.ProcessEnv, count: number): Promise<void> {
+  const store = await openStore(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR! });
+  try {
+    await store.migrate();
+    await store.importCustomRules(customRules(count), 'replace');
+  } finally {
+    await store.close();
+  }
+}
+
+function table(title: string, rows: Array<[string, HttpFigures]>): void {
+  console.log(`\n${title}`);
+  console.log('run'.padEnd(40), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'errors'.padStart(7), 'non-2xx'.padStart(8));
+  for (const [name, f] of rows) {
+    console.log(name.padEnd(40), String(f.rps).padStart(8), String(f.p50).padStart(8), String(f.p99).padStart(8), String(f.errors).padStart(7), String(f.non2xx).padStart(8));
+  }
+}
+
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
   const kind = serverUrl ? 'PostgreSQL' : 'PGlite';
-  console.log(`mapi-mock gateway benchmark — ${kind}, ${CONNECTIONS} connections, ${DURATION}s per run, node ${process.version}`);
+  const workers = process.env.WORKERS ?? '1';
+  console.log(`mapi-mock gateway benchmark — ${kind}, WORKERS=${workers}, ${CONNECTIONS} connections, ${DURATION}s per run, node ${process.version}`);
 
   const core = benchCore();
   console.log(`core (pure, one thread): pay ${core.pay} req/s, query ${core.query} req/s`);
@@ -138,24 +178,29 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = serverUrl
     ? { DATABASE_URL: await createDatabase(serverUrl, dbName) }
     : { DATA_DIR: dataDir, DATABASE_URL: '' };
-  const { url, child } = await startMock(env);
   const rows: Array<[string, HttpFigures]> = [];
+  const run = Date.now();
   try {
     rows.push(['node:http static XML (floor)', await bareNodeHttp()]);
-    const run = Date.now();
-    rows.push(['mapi-mock pay (new trade each)', await load(`${url}/gateway.do`, (i) => payForm(`B${run}-${i}`))]);
-    rows.push(['mapi-mock query (paid trade)', await load(`${url}/gateway.do`, () => queryForm(`B${run}-0`))]);
+    for (const count of [10, 10_000]) {
+      await installRules(env, count);
+      const { url, child } = await startMock(env);
+      try {
+        rows.push([`pay, ${count} custom rules (new trade each)`, await load(`${url}/gateway.do`, (i) => payForm(`B${run}-${count}-${i}`))]);
+        rows.push([`query, ${count} custom rules (paid trade)`, await load(`${url}/gateway.do`, () => queryForm(`B${run}-${count}-0`))]);
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+    }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
     if (serverUrl) await dropDatabase(serverUrl, dbName);
   }
-  console.log('\nHTTP on loopback (autocannon):');
-  console.log('run'.padEnd(34), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'errors'.padStart(7), 'non-2xx'.padStart(8));
-  for (const [name, f] of rows) {
-    console.log(name.padEnd(34), String(f.rps).padStart(8), String(f.p50).padStart(8), String(f.p99).padStart(8), String(f.errors).padStart(7), String(f.non2xx).padStart(8));
-  }
+  table('HTTP on loopback (autocannon, same run):', rows);
+  const p50 = (name: string) => rows.find(([n]) => n.startsWith(name))![1].p50;
+  const ratio = p50('pay, 10000') / Math.max(p50('pay, 10 '), 0.001);
+  console.log(`\npay p50 with 10,000 rules / with 10 rules: ${ratio.toFixed(2)} (target ≤ 1.5)`);
 }
 
 main().catch((error: unknown) => {

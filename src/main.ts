@@ -1,14 +1,15 @@
 // The composition root: the only file with side effects.
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createContext } from './app/context.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createApp } from './http/app.ts';
 import { openStore } from './store/db.ts';
 import { DefaultRulesError, loadDefaultRules } from './store/default-rules.ts';
 
-async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+/** One server: open the store, migrate, load the rules, listen. Returns the URL and how to stop. */
+async function serve(config: Config): Promise<{ base: string; banner: string[]; stop: () => Promise<void> }> {
   const defaultRules = await loadDefaultRules();
   const store = await openStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
   await store.migrate();
@@ -27,31 +28,100 @@ async function main(): Promise<void> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   const partner = ctx.partners.get(config.defaultPartnerId)!;
-  console.log(`mapi-mock listening on ${base}`);
-  console.log(`  gateway:    ${base}/gateway.do`);
-  console.log(`  partner:    ${partner.id}`);
-  console.log(`  MD5 key:    ${partner.key}`);
-  console.log(`  rules:      ${ctx.rules.list().length} (${defaultRules.length} default)`);
-  console.log(`  database:   ${store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/`}`);
-  if ((config.host === '0.0.0.0' || config.host === '::') && !config.adminToken) {
-    console.warn('WARNING: listening on every interface without ADMIN_TOKEN: anyone on the network can change rules and read keys.');
-  }
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
+  const banner = [
+    `mapi-mock listening on ${base}`,
+    `  gateway:    ${base}/gateway.do`,
+    `  partner:    ${partner.id}`,
+    `  MD5 key:    ${partner.key}`,
+    `  rules:      ${ctx.rules.list().length} (${defaultRules.length} default)`,
+    `  database:   ${store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/`}`,
+  ];
+  const stop = async () => {
     server.close();
     server.closeIdleConnections();
     const force = setTimeout(() => server.closeAllConnections(), 5_000);
     force.unref();
     await once(server, 'close').catch(() => undefined);
     await ctx.close();
-    process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  return { base, banner, stop };
+}
+
+function onSignals(handler: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      handler(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  let workers = config.workers;
+  if (workers > 1 && !config.databaseUrl) {
+    console.warn('WORKERS > 1 needs DATABASE_URL: the embedded database belongs to one process. Running one.');
+    workers = 1;
+  }
+  if (workers > 1 && cluster.isPrimary) return primary(config, workers);
+
+  const server = await serve(config);
+  if (cluster.isWorker) {
+    process.send?.({ banner: server.banner });
+  } else {
+    for (const line of server.banner) console.log(line);
+    warnIfOpen(config);
+  }
+  onSignals(async (signal) => {
+    if (!cluster.isWorker) console.log(`${signal}: shutting down`);
+    await server.stop();
+  });
+}
+
+/** Several processes share the port (both cores busy); each has its own pool and in-memory rules. */
+function primary(config: Config, workers: number): void {
+  let stopping = false;
+  let printed = false;
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on('message', (message: { banner?: string[] }) => {
+      if (message.banner && !printed) {
+        printed = true;
+        for (const line of message.banner) console.log(line);
+        console.log(`  workers:    ${workers}`);
+        warnIfOpen(config);
+      }
+    });
+  };
+  for (let i = 0; i < workers; i++) fork();
+  cluster.on('exit', (worker, code) => {
+    if (stopping) return;
+    console.error(`worker ${worker.process.pid} exited (${code}); starting another`);
+    fork();
+  });
+  onSignals(async (signal) => {
+    stopping = true;
+    console.log(`${signal}: shutting down ${workers} workers`);
+    const exits = Object.values(cluster.workers ?? {}).map((worker) => {
+      worker!.process.kill('SIGTERM');
+      return once(worker!, 'exit');
+    });
+    await Promise.all(exits);
+  });
+}
+
+function warnIfOpen(config: Config): void {
+  if ((config.host === '0.0.0.0' || config.host === '::') && !config.adminToken) {
+    console.warn('WARNING: listening on every interface without ADMIN_TOKEN: anyone on the network can change rules and read keys.');
+  }
 }
 
 main().catch((error: unknown) => {

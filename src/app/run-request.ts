@@ -41,6 +41,9 @@ export async function runRequest(
   if (verdict.service.name === SERVICES.query) {
     const result = await attempt(deps, verdict, params, now, deps.store.reader, null);
     if (result !== NEEDS_WRITE) return result;
+  } else if (verdict.service.name === SERVICES.pay) {
+    const result = await newPay(deps, verdict, params, now);
+    if (result !== NEEDS_WRITE) return result;
   }
   for (let tries = 1; ; tries++) {
     try {
@@ -55,6 +58,34 @@ export async function runRequest(
       throw error;
     }
   }
+}
+
+/**
+ * A pay for a new partner_trans_id (the usual case) is one statement: decide as for a new trade, then insert it
+ * unless the id exists. When it exists (a retry), or a rule's use must be taken, the pay runs under the lock.
+ */
+async function newPay(deps: { store: Store; rules: RuleService }, verdict: Accepted, params: Params, now: Date): Promise<RunResult | typeof NEEDS_WRITE> {
+  const { service, partner } = verdict;
+  const [rule] = deps.rules.candidates({ service: service.name, partner: partner.id, params, trade: null, now });
+  if (rule && rule.source === 'custom' && rule.remainingUses !== null) return NEEDS_WRITE;
+  const decision = decide(rule ?? null, service, {
+    params,
+    partner: partner.id,
+    now,
+    trade: null,
+    existingRefund: null,
+    freshAlipayTransId: newAlipayTransId(now, randomDigits(16)),
+  });
+  if (decision.refund) return NEEDS_WRITE;
+  if (decision.trade) {
+    try {
+      if (!(await deps.store.reader.insertTradeIfAbsent(decision.trade))) return NEEDS_WRITE;
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) return NEEDS_WRITE;
+      throw error;
+    }
+  }
+  return { decision, rule: rule ?? null };
 }
 
 async function attempt(
@@ -82,7 +113,9 @@ async function attempt(
   }
 
   let rule: StoredRule | null = null;
-  for (const candidate of deps.rules.candidates({ service: service.name, partner: partner.id, params, trade, now })) {
+  // trade.* conditions speak of the trade a cancel, refund or query refers to; a pay matches without one
+  const matchTrade = service.name === SERVICES.pay ? null : trade;
+  for (const candidate of deps.rules.candidates({ service: service.name, partner: partner.id, params, trade: matchTrade, now })) {
     if (candidate.source === 'custom' && candidate.remainingUses !== null) {
       if (!tx) return NEEDS_WRITE;
       if (!(await tx.takeRuleUse(candidate.id))) continue;

@@ -21,6 +21,8 @@ export interface TradeTx {
   findRefund(partner: string, partnerRefundId: string): Promise<Refund | null>;
   /** insert or update by (partner, partnerTransId) */
   saveTrade(trade: Trade): Promise<void>;
+  /** insert a new trade in one statement; false when (partner, partnerTransId) exists already */
+  insertTradeIfAbsent(trade: Trade): Promise<boolean>;
   insertRefund(refund: Refund): Promise<void>;
   /**
    * Takes one use of a custom rule, atomically: true when a use was taken (or the rule has no limit), false
@@ -45,7 +47,8 @@ export interface RuleHit {
   lastHitAt: Date;
 }
 
-export type TradeReader = Pick<TradeTx, 'findTradeByPartnerTransId' | 'findTradeByAlipayTransId' | 'findRefund'>;
+/** what runs outside a transaction: reads, and the one-statement insert of a new trade */
+export type TradeReader = Pick<TradeTx, 'findTradeByPartnerTransId' | 'findTradeByAlipayTransId' | 'findRefund' | 'insertTradeIfAbsent'>;
 
 export interface RequestLogEntry {
   id: string;

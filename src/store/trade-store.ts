@@ -122,6 +122,14 @@ export function createTradeTx(trx: Db): TradeTx {
         .first();
       return row ? refundFromRow(row) : null;
     },
+    async insertTradeIfAbsent(trade) {
+      const rows = await trx('trades')
+        .insert({ ...tradeToRow(trade), updated_at: trx.fn.now() })
+        .onConflict(['partner', 'partner_trans_id'])
+        .ignore()
+        .returning('partner_trans_id');
+      return rows.length === 1;
+    },
     async saveTrade(trade) {
       await trx('trades')
         .insert({ ...tradeToRow(trade), updated_at: trx.fn.now() })
