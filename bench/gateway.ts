@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -94,6 +94,29 @@ async function load(url: string, body: (i: number) => string): Promise<HttpFigur
   };
 }
 
+/** One connection, one request at a time: the service time of a request, with no queue in front of it. */
+async function sequentialLatency(url: string, body: (i: number) => string, count: number): Promise<{ p50: number; p99: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const payload = body(i);
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+    if (i >= count / 10) times.push(performance.now() - started); // the first tenth warms up
+  }
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  const at = (q: number) => Number(times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(3));
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
 async function startMock(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
   // WORKERS is passed through from the benchmark's own environment
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -179,6 +202,7 @@ async function main(): Promise<void> {
     ? { DATABASE_URL: await createDatabase(serverUrl, dbName) }
     : { DATA_DIR: dataDir, DATABASE_URL: '' };
   const rows: Array<[string, HttpFigures]> = [];
+  const latencies: Array<[number, { p50: number; p99: number }]> = [];
   const run = Date.now();
   try {
     rows.push(['node:http static XML (floor)', await bareNodeHttp()]);
@@ -186,6 +210,7 @@ async function main(): Promise<void> {
       await installRules(env, count);
       const { url, child } = await startMock(env);
       try {
+        latencies.push([count, await sequentialLatency(`${url}/gateway.do`, (i) => payForm(`L${run}-${count}-${i}`), 3000)]);
         rows.push([`pay, ${count} custom rules (new trade each)`, await load(`${url}/gateway.do`, (i) => payForm(`B${run}-${count}-${i}`))]);
         rows.push([`query, ${count} custom rules (paid trade)`, await load(`${url}/gateway.do`, () => queryForm(`B${run}-${count}-0`))]);
       } finally {
@@ -198,9 +223,10 @@ async function main(): Promise<void> {
     if (serverUrl) await dropDatabase(serverUrl, dbName);
   }
   table('HTTP on loopback (autocannon, same run):', rows);
-  const p50 = (name: string) => rows.find(([n]) => n.startsWith(name))![1].p50;
-  const ratio = p50('pay, 10000') / Math.max(p50('pay, 10 '), 0.001);
-  console.log(`\npay p50 with 10,000 rules / with 10 rules: ${ratio.toFixed(2)} (target ≤ 1.5)`);
+  console.log('\npay latency, one connection, sequential (3,000 requests, ms):');
+  for (const [count, l] of latencies) console.log(`  ${String(count).padStart(6)} custom rules: p50 ${l.p50}  p99 ${l.p99}`);
+  const ratio = latencies[1]![1].p50 / latencies[0]![1].p50;
+  console.log(`pay p50 with 10,000 rules / with 10 rules: ${ratio.toFixed(2)} (target ≤ 1.5)`);
 }
 
 main().catch((error: unknown) => {
