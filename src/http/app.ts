@@ -1,9 +1,10 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app/context.ts';
+import { apiRouter } from './api/api-router.ts';
 import { gatewayHandler } from './gateway-routes.ts';
 
 /** The Express app for one context. It never listens: main.ts or a test does. */
-export function createApp(ctx: AppContext): Express {
+export function createApp(ctx: AppContext, options: { adminToken?: string | null } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -12,6 +13,7 @@ export function createApp(ctx: AppContext): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, store: ctx.store.kind });
   });
+  app.use('/api', apiRouter(ctx, { adminToken: options.adminToken ?? null }));
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ errors: { path: 'not found' } });
   });

@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import { AdminService } from '../../app/admin-service.ts';
+import type { AppContext } from '../../app/context.ts';
+import { adminRouter } from './admin-routes.ts';
+import { requireBearer } from './auth.ts';
+import { dataRouter } from './data-routes.ts';
+import { apiErrorHandler, jsonBody } from './json.ts';
+import { rulesRouter } from './rules-routes.ts';
+
+export interface ApiOptions {
+  /** when set, every /api request needs `Authorization: Bearer <adminToken>` */
+  adminToken?: string | null;
+}
+
+/** The JSON admin API, mounted at /api. */
+export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
+  const admin = new AdminService(ctx);
+  const router = Router();
+  // before the body is read: a caller without the token gets nothing parsed
+  router.use(requireBearer(options.adminToken));
+  router.use(jsonBody());
+  router.use('/rules', rulesRouter(ctx, admin));
+  router.use(adminRouter(admin));
+  router.use(dataRouter(admin));
+  router.use(apiErrorHandler);
+  return router;
+}

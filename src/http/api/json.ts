@@ -1,0 +1,77 @@
+// What every /api route shares: the JSON body parser, field errors in one shape, and JSON answers for failures.
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+
+export type Errors = Record<string, string>;
+export type Checked<T> = { ok: true; data: T } | { ok: false; errors: Errors };
+
+export const API_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Every body is read as JSON whatever its content type: `curl -d '{...}'` sends form-urlencoded, and a JSON
+ * API that ignored such a body would fail in a confusing way. Strict: only objects and arrays (imports).
+ */
+export function jsonBody(): RequestHandler {
+  return express.json({ limit: API_BODY_LIMIT, strict: true, type: () => true });
+}
+
+export function sendErrors(res: Response, status: number, errors: Errors): void {
+  res.status(status).json({ errors });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** the parsed body when it is a JSON object; a request without a body counts as `{}` */
+export function objectBody(req: Request): Checked<Record<string, unknown>> {
+  const body: unknown = req.body ?? {};
+  return isObject(body) ? { ok: true, data: body } : { ok: false, errors: { body: 'must be a JSON object' } };
+}
+
+/** the first problem of each field, keyed by its dotted path */
+export function zodErrors(error: z.ZodError): Errors {
+  const errors: Errors = {};
+  for (const issue of error.issues) {
+    const path = issue.path.map(String).join('.') || 'body';
+    if (!Object.hasOwn(errors, path)) errors[path] = issue.message;
+  }
+  return errors;
+}
+
+export function check<T>(schema: z.ZodType<T>, value: unknown): Checked<T> {
+  const result = schema.safeParse(value);
+  return result.success ? { ok: true, data: result.data } : { ok: false, errors: zodErrors(result.error) };
+}
+
+/** the query string with empty values left out (a filter form sends every field, filled in or not) */
+export function queryOf(req: Request): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(req.query as Record<string, unknown>)) if (value !== '') out[name] = value;
+  return out;
+}
+
+interface HttpError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+  message?: string;
+}
+
+/** JSON for every failure under /api: the parser's own errors as 4xx on `body`, anything else as a bare 500 */
+export function apiErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const e = (typeof error === 'object' && error !== null ? error : {}) as HttpError;
+  const status = e.status ?? e.statusCode ?? 500;
+  if (e.type === 'entity.too.large') sendErrors(res, 413, { body: `must be at most ${API_BODY_LIMIT} bytes (1 MiB)` });
+  else if (e.type === 'entity.parse.failed') sendErrors(res, 400, { body: `is not a JSON object or array: ${e.message ?? 'malformed'}` });
+  else if (status >= 400 && status < 500 && e.expose) sendErrors(res, status, { body: e.message ?? 'cannot be read' });
+  else {
+    console.error(error);
+    sendErrors(res, 500, { server: 'internal error' });
+  }
+}
