@@ -13,6 +13,7 @@ import type {
 } from './store.ts';
 import { listClockOffsets, setClockOffset } from './clock-store.ts';
 import { runMigrations } from './migrate.ts';
+import { getOrCreateSetting } from './settings-store.ts';
 import { getPartner, listPartners, upsertPartner } from './partner-store.ts';
 import { appendRequestLog, listRequestLog } from './request-log-store.ts';
 import {
@@ -51,6 +52,10 @@ export class KnexStore implements Store {
    * With PGlite there is a single connection: a store method called inside `fn` (rather than on `tx`) would
    * wait for it forever. Do all of a transaction's work through `tx`.
    */
+  getOrCreateSetting(key: string, value: string): Promise<string> {
+    return getOrCreateSetting(this.knex, key, value);
+  }
+
   get reader(): TradeReader {
     return createTradeTx(this.knex);
   }

@@ -142,6 +142,9 @@ export interface Store {
    */
   getChangeVersion(): Promise<number>;
 
+  /** a value shared by every instance on this database, created from `value` the first time */
+  getOrCreateSetting(key: string, value: string): Promise<string>;
+
   /** trades, refunds and the request log gone (partners stay) */
   clearData(): Promise<void>;
   /** custom rules, default rule state, clocks, trades, refunds and the request log gone (partners stay) */
