@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Rule } from '../core/rules/types.ts';
 import type { Partner } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
@@ -18,6 +19,8 @@ export interface AppContext {
   gateway: GatewayService;
   sync: ChangeSync;
   defaultPartner: Partner;
+  /** signs page sessions and CSRF tokens; the same on every instance sharing the database */
+  secret: string;
   /** writes what is pending (request log, rule hits) */
   flush(): Promise<void>;
   /** flushes and closes the store */
@@ -46,6 +49,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   const partners = new PartnerCache(store);
   await seedPartner(store, options.defaultPartner, options.forceDefaultKey ?? false);
+  const secret = await store.getOrCreateSetting('session_secret', randomBytes(32).toString('hex'));
   const rules = new RuleService(store, options.defaultRules, (partner) => clock.now(partner));
   const sync = new ChangeSync(
     store,
@@ -74,6 +78,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     gateway,
     sync,
     defaultPartner: options.defaultPartner,
+    secret,
     flush,
     async close() {
       if (closed) return;

@@ -2,6 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { AppContext } from '../app/context.ts';
 import { apiRouter } from './api/api-router.ts';
 import { gatewayHandler } from './gateway-routes.ts';
+import { createPages } from './pages/index.ts';
 
 /** The Express app for one context. It never listens: main.ts or a test does. */
 export function createApp(ctx: AppContext, options: { adminToken?: string | null } = {}): Express {
@@ -14,9 +15,11 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
     res.json({ ok: true, store: ctx.store.kind });
   });
   app.use('/api', apiRouter(ctx, { adminToken: options.adminToken ?? null }));
-  app.use((_req: Request, res: Response) => {
+  app.use('/api', (_req: Request, res: Response) => {
     res.status(404).json({ errors: { path: 'not found' } });
   });
+  // The pages end in their own not-found and error pages.
+  app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret }));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     console.error(error);
     if (!res.headersSent) res.status(500).json({ errors: { server: 'internal error' } });

@@ -1,0 +1,79 @@
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import cookieParser from 'cookie-parser';
+import { fileURLToPath } from 'node:url';
+import type { AppContext } from '../../app/context.ts';
+import { checkToken, clearLoginCookie, csrf, pageAuth, browserSession, securityHeaders, setLoginCookie } from './security.ts';
+import { renderPage } from './view.ts';
+
+export const PUBLIC_DIR = fileURLToPath(new URL('../../../public/', import.meta.url));
+
+export interface PagesOptions {
+  adminToken: string | null;
+  /** signs the login cookie and the CSRF tokens; shared by every instance (settings table) */
+  secret: string;
+}
+
+/** A page handler: a thrown error ends on the error page, never a stack trace. */
+export type PageHandler = (req: Request, res: Response) => Promise<void> | void;
+
+export function page(handler: PageHandler) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    Promise.resolve(handler(req, res)).catch(next);
+  };
+}
+
+/** Only a path on this site, so that /login?next= cannot send anyone elsewhere. */
+function localPath(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
+}
+
+/**
+ * The web pages: security headers, static assets, the form parser, the login (when ADMIN_TOKEN is set),
+ * CSRF on every form, then each section's routes (`sections`), then the not-found and error pages.
+ */
+export function pagesRouter(ctx: AppContext, options: PagesOptions, sections: Router[]): Router {
+  const router = Router();
+  router.use(securityHeaders());
+  router.use('/assets', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
+  router.use(cookieParser(options.secret));
+  router.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
+  router.use(browserSession);
+  const { protect } = csrf(options.secret);
+  router.use(protect);
+  router.use(pageAuth(options.adminToken, options.secret));
+
+  router.get('/login', (req, res) => {
+    if (!options.adminToken || res.locals.loggedIn) return res.redirect(303, localPath(req.query.next));
+    renderPage(req, res, 'login', { title: 'Log in', next: localPath(req.query.next), error: null });
+  });
+  router.post('/login', (req, res) => {
+    const next = localPath(req.body?.next);
+    if (!options.adminToken) return res.redirect(303, next);
+    if (!checkToken(req.body?.token, options.adminToken)) {
+      return renderPage(req, res, 'login', { title: 'Log in', next, error: 'That is not the admin token.' }, 401);
+    }
+    setLoginCookie(res, options.adminToken, options.secret);
+    res.redirect(303, next);
+  });
+  router.post('/logout', (_req, res) => {
+    clearLoginCookie(res);
+    res.redirect(303, '/login');
+  });
+
+  for (const section of sections) router.use(section);
+
+  router.use((req: Request, res: Response) => {
+    renderPage(req, res, 'error', { title: 'Not found', message: `There is no page at ${req.path}.` }, 404);
+  });
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = (error as { status?: number; statusCode?: number }).statusCode ?? (error as { status?: number }).status ?? 500;
+    if (status === 403 && (error as { code?: string }).code === 'EBADCSRFTOKEN') {
+      return renderPage(req, res, 'error', { title: 'Form expired', message: 'The form was too old or came from another site. Go back, reload the page and send it again.' }, 403);
+    }
+    if (status === 413) return renderPage(req, res, 'error', { title: 'Too large', message: 'The form was larger than 1 MiB.' }, 413);
+    if (status >= 400 && status < 500) return renderPage(req, res, 'error', { title: 'Bad request', message: 'The request could not be read.' }, status);
+    console.error(error);
+    renderPage(req, res, 'error', { title: 'Something went wrong', message: 'The page could not be shown. The error was logged.' }, 500);
+  });
+  return router;
+}
