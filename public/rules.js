@@ -1,0 +1,1 @@
+// rules.js: progressive enhancements for its section; every page works without it.

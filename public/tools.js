@@ -1,0 +1,1 @@
+// tools.js: progressive enhancements for its section; every page works without it.
