@@ -65,6 +65,8 @@ function onSignals(handler: (signal: string) => Promise<void>): void {
 }
 
 async function main(): Promise<void> {
+  // A stray rejection is logged, never a reason to take the gateway down under a POS.
+  process.on('unhandledRejection', (reason) => console.error('unhandled rejection:', reason));
   const config = loadConfig(process.env);
   let workers = config.workers;
   if (workers > 1 && !config.databaseUrl) {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NextFunction, Request, Response } from 'express';
 import type { GatewayAnswer, GatewayService } from '../app/gateway-service.ts';
+import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
 import { isMultipart, parseMultipart } from './multipart.ts';
 import { readBody } from './read-body.ts';
 
@@ -41,11 +42,20 @@ export function gatewayHandler(gateway: GatewayService) {
       else res.destroy();
       return;
     }
-    const contentType = req.headers['content-type'];
-    const bodyPairs =
-      read.body.length > 0 && isMultipart(contentType)
-        ? ((await parseMultipart(contentType!, read.body)) ?? 'malformed')
-        : undefined;
-    await send(res, await gateway.handle({ ...base, body: read.body, bodyPairs }));
+    try {
+      const contentType = req.headers['content-type'];
+      const bodyPairs =
+        read.body.length > 0 && isMultipart(contentType)
+          ? ((await parseMultipart(contentType!, read.body)) ?? 'malformed')
+          : undefined;
+      await send(res, await gateway.handle({ ...base, body: read.body, bodyPairs }));
+    } catch (error) {
+      // handle() answers every failure of its own; this is the last guard, still in XML
+      console.error(error);
+      if (!res.headersSent) {
+        const xml = renderGatewayError('SYSTEM_ERROR');
+        res.writeHead(200, { 'Content-Type': XML_CONTENT_TYPE }).end(toGbkBytes(xml));
+      } else res.destroy();
+    }
   };
 }
