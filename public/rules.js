@@ -1,1 +1,128 @@
-// rules.js: progressive enhancements for its section; every page works without it.
+// rules.js: progressive enhancements for the rule form, the scenario form and the countdowns; every page works
+// without it (the add/remove buttons then re-render the form on the server).
+(() => {
+  'use strict';
+
+  const ROW_FIELD = /^when\.(?:\d+|__i__)\./;
+
+  /** names, ids and labels of every row follow its position, as the server would render them */
+  function renumber(container) {
+    container.querySelectorAll('[data-condition]').forEach((row, i) => {
+      row.querySelectorAll('[name], [id], [for], [aria-describedby]').forEach((el) => {
+        for (const attr of ['name', 'id', 'for', 'aria-describedby']) {
+          const value = el.getAttribute(attr);
+          if (value && ROW_FIELD.test(value)) el.setAttribute(attr, value.replace(ROW_FIELD, `when.${i}.`));
+        }
+      });
+      const remove = row.querySelector('[data-remove-condition]');
+      if (remove) remove.value = `remove-condition-${i}`;
+    });
+  }
+
+  function setupConditions(form) {
+    const container = form.querySelector('#conditions');
+    const template = form.querySelector('#condition-template');
+    const add = form.querySelector('#add-condition');
+    if (!container || !template || !add) return;
+    add.addEventListener('click', (event) => {
+      event.preventDefault();
+      container.appendChild(template.content.cloneNode(true));
+      renumber(container);
+      const rows = container.querySelectorAll('[data-condition]');
+      rows[rows.length - 1]?.querySelector('input')?.focus();
+    });
+    container.addEventListener('click', (event) => {
+      const button = event.target instanceof Element ? event.target.closest('[data-remove-condition]') : null;
+      if (!button) return;
+      event.preventDefault();
+      button.closest('[data-condition]')?.remove();
+      // with no row left the container is emptied, so that its "no condition" note shows
+      if (!container.querySelector('[data-condition]')) container.replaceChildren();
+      renumber(container);
+      add.focus();
+    });
+  }
+
+  function fillOptions(select, values, keep) {
+    const current = select.value;
+    select.replaceChildren(...values.map((value) => new Option(value, value)));
+    if (values.includes(current)) select.value = current;
+    else if (keep) select.value = values.find((value) => value !== 'SUCCESS') ?? values[0] ?? '';
+  }
+
+  function fillDatalist(list, values) {
+    if (!list) return;
+    list.replaceChildren(...values.map((value) => {
+      const option = document.createElement('option');
+      option.value = value;
+      return option;
+    }));
+  }
+
+  function setupOutcome(form) {
+    let vocabulary = null;
+    try {
+      vocabulary = JSON.parse(form.dataset.vocabulary || 'null');
+    } catch {
+      vocabulary = null;
+    }
+    const type = form.querySelector('[id="then.type"]');
+    const service = form.querySelector('#service');
+    const error = form.querySelector('[id="then.error"]');
+    const resultCode = form.querySelector('[id="then.resultCode"]');
+
+    const showType = () => {
+      if (!type) return;
+      form.querySelectorAll('.type-block[data-type]').forEach((block) => {
+        block.hidden = block.getAttribute('data-type') !== type.value;
+      });
+      if (error) {
+        error.setAttribute('list', type.value === 'gateway' ? 'gateway-errors' : 'business-errors');
+        error.placeholder = type.value === 'gateway' ? 'SYSTEM_ERROR' : 'BUYER_BALANCE_NOT_ENOUGH';
+      }
+    };
+    const showService = () => {
+      if (!vocabulary || !service) return;
+      const name = service.value;
+      if (resultCode && vocabulary.resultCodes[name]) fillOptions(resultCode, vocabulary.resultCodes[name], true);
+      if (vocabulary.params[name]) fillDatalist(form.querySelector('#param-suggestions'), vocabulary.params[name]);
+      if (vocabulary.errors[name]) fillDatalist(form.querySelector('#business-errors'), vocabulary.errors[name]);
+    };
+    type?.addEventListener('change', showType);
+    service?.addEventListener('change', showService);
+    showType();
+  }
+
+  function formatLeft(seconds) {
+    if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+    if (seconds >= 60) return `${Math.floor(seconds / 60)} min${seconds % 60 ? ` ${seconds % 60} s` : ''}`;
+    return `${seconds} s`;
+  }
+
+  function setupCountdowns() {
+    const badges = [...document.querySelectorAll('[data-seconds-left]')];
+    if (badges.length === 0) return;
+    const started = Date.now();
+    const tick = () => {
+      const elapsed = Math.floor((Date.now() - started) / 1000);
+      for (const badge of badges) {
+        const left = Number(badge.getAttribute('data-seconds-left')) - elapsed;
+        if (left > 0) badge.textContent = formatLeft(left);
+        else {
+          badge.textContent = 'ended';
+          badge.classList.remove('warn');
+          badge.classList.add('off');
+        }
+      }
+    };
+    setInterval(tick, 1000);
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    document.querySelectorAll('form[data-vocabulary]').forEach((form) => {
+      setupConditions(form);
+      setupOutcome(form);
+    });
+    setupCountdowns();
+  });
+})();

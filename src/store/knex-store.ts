@@ -15,7 +15,7 @@ import { listClockOffsets, setClockOffset } from './clock-store.ts';
 import { runMigrations } from './migrate.ts';
 import { getOrCreateSetting } from './settings-store.ts';
 import { getPartner, listPartners, upsertPartner } from './partner-store.ts';
-import { appendRequestLog, listRequestLog } from './request-log-store.ts';
+import { appendRequestLog, countRequests, getRequestLogEntry, listRequestLog } from './request-log-store.ts';
 import {
   bumpChangeVersion,
   deleteCustomRule,
@@ -29,7 +29,7 @@ import {
   replaceCustomRule,
   setDefaultRuleEnabled,
 } from './rule-store.ts';
-import { createTradeTx, listRefunds, listTrades } from './trade-store.ts';
+import { countTrades, createTradeTx, listRefunds, listTrades } from './trade-store.ts';
 
 /**
  * The Store on a knex instance: the same code for pg and PGlite. `onClose` runs after knex is destroyed
@@ -87,12 +87,24 @@ export class KnexStore implements Store {
     return listRefunds(this.knex, partner, partnerTransId);
   }
 
+  countTrades(): Promise<number> {
+    return countTrades(this.knex);
+  }
+
   appendRequestLog(entries: RequestLogEntry[]): Promise<void> {
     return appendRequestLog(this.knex, entries);
   }
 
   listRequestLog(filter: RequestLogFilter): Promise<RequestLogEntry[]> {
     return listRequestLog(this.knex, filter);
+  }
+
+  getRequestLogEntry(id: string): Promise<RequestLogEntry | null> {
+    return getRequestLogEntry(this.knex, id);
+  }
+
+  countRequests(): Promise<number> {
+    return countRequests(this.knex);
   }
 
   listCustomRules(): Promise<StoredRule[]> {

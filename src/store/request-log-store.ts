@@ -1,5 +1,5 @@
 import type { RequestLogEntry, RequestLogFilter } from './store.ts';
-import { clampLimit, fromJson, toDate, type Db } from './rows.ts';
+import { clampLimit, fromJson, toDate, toNumber, type Db } from './rows.ts';
 
 interface RequestLogRow {
   id: string;
@@ -96,20 +96,41 @@ export async function appendRequestLog(db: Db, entries: RequestLogEntry[]): Prom
 }
 
 export async function listRequestLog(db: Db, filter: RequestLogFilter): Promise<RequestLogEntry[]> {
+  // after: walk forwards from the cursor, then turn the page round so that it reads newest first like the others
+  const order = filter.after !== undefined ? 'asc' : 'desc';
   const query = db<RequestLogRow>('request_log')
     .select('*')
     .orderBy([
-      { column: 'at', order: 'desc' },
-      { column: 'id', order: 'desc' },
+      { column: 'at', order },
+      { column: 'id', order },
     ])
     .limit(clampLimit(filter.limit));
   if (filter.service !== undefined) query.where('service', filter.service);
   if (filter.partner !== undefined) query.where('partner', filter.partner);
   if (filter.partnerTransId !== undefined) query.where('trade_key', filter.partnerTransId);
+  if (filter.outcome === 'gateway_error') query.where('is_success', false);
+  if (filter.outcome === 'success') query.where('is_success', true).where((q) => q.whereNull('result_code').orWhere('result_code', 'SUCCESS'));
+  if (filter.outcome === 'business_failure') query.where('is_success', true).whereNotNull('result_code').whereNot('result_code', 'SUCCESS');
+  if (filter.from !== undefined) query.where('at', '>=', filter.from);
+  if (filter.to !== undefined) query.where('at', '<', filter.to);
+  // An unknown cursor matches nothing, rather than silently restarting from the newest entry.
   if (filter.before !== undefined) {
-    // An unknown cursor matches nothing, rather than silently restarting from the newest entry.
     query.whereRaw('(at, id) < (select r.at, r.id from request_log r where r.id = ?)', [filter.before]);
   }
+  if (filter.after !== undefined) {
+    query.whereRaw('(at, id) > (select r.at, r.id from request_log r where r.id = ?)', [filter.after]);
+  }
   const rows = (await query) as RequestLogRow[];
-  return rows.map(entryFromRow);
+  const entries = rows.map(entryFromRow);
+  return order === 'asc' ? entries.reverse() : entries;
+}
+
+export async function getRequestLogEntry(db: Db, id: string): Promise<RequestLogEntry | null> {
+  const row = (await db<RequestLogRow>('request_log').where('id', id).first()) as RequestLogRow | undefined;
+  return row ? entryFromRow(row) : null;
+}
+
+export async function countRequests(db: Db): Promise<number> {
+  const row = (await db('request_log').count({ n: '*' }).first()) as { n: string | number } | undefined;
+  return row ? toNumber(row.n) : 0;
 }

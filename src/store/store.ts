@@ -83,7 +83,18 @@ export interface RequestLogFilter {
   limit?: number;
   /** entries strictly older than this id's entry (pagination) */
   before?: string;
+  /** entries strictly newer than this id's entry, still answered newest first (pagination backwards) */
+  after?: string;
+  /** success: is_success=T with result_code SUCCESS (or none); business_failure: is_success=T with another result_code; gateway_error: is_success=F */
+  outcome?: RequestOutcome;
+  /** entries at or after this time */
+  from?: Date;
+  /** entries strictly before this time */
+  to?: Date;
 }
+
+export const REQUEST_OUTCOMES = ['success', 'business_failure', 'gateway_error'] as const;
+export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
 
 export interface TradeFilter {
   partner?: string;
@@ -107,9 +118,14 @@ export interface Store {
 
   listTrades(filter: TradeFilter): Promise<Trade[]>;
   listRefunds(partner: string, partnerTransId: string): Promise<Refund[]>;
+  /** how many trades are stored, every partner */
+  countTrades(): Promise<number>;
 
   appendRequestLog(entries: RequestLogEntry[]): Promise<void>;
   listRequestLog(filter: RequestLogFilter): Promise<RequestLogEntry[]>;
+  getRequestLogEntry(id: string): Promise<RequestLogEntry | null>;
+  /** how many entries the log holds */
+  countRequests(): Promise<number>;
 
   /** custom rules, oldest first; times as ISO strings */
   listCustomRules(): Promise<StoredRule[]>;

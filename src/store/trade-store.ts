@@ -169,6 +169,11 @@ export async function listTrades(db: Db, filter: TradeFilter): Promise<Trade[]> 
   return rows.map(tradeFromRow);
 }
 
+export async function countTrades(db: Db): Promise<number> {
+  const row = (await db('trades').count({ n: '*' }).first()) as { n: string | number } | undefined;
+  return row ? toNumber(row.n) : 0;
+}
+
 export async function listRefunds(db: Db, partner: string, partnerTransId: string): Promise<Refund[]> {
   const rows = (await db<RefundRow>('refunds')
     .select('*')
