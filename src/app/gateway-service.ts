@@ -32,6 +32,10 @@ export interface GatewayAnswer {
   delayMs: number;
   /** drop the connection instead of answering (fault `reset`) */
   reset: boolean;
+  /** the rule that decided the answer, or null when the service's own behaviour did */
+  ruleId: string | null;
+  /** the id of the request-log entry written for this request */
+  requestId: string;
 }
 
 export interface GatewayDeps {
@@ -86,7 +90,16 @@ export class GatewayService {
       outcome = gatewayError('SYSTEM_ERROR');
     }
     const answer = breakAnswer(
-      { status: outcome.status ?? 200, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: outcome.delayMs ?? 0, reset: false },
+      {
+        status: outcome.status ?? 200,
+        contentType: XML_CONTENT_TYPE,
+        body: toGbkBytes(outcome.xml),
+        xml: outcome.xml,
+        delayMs: outcome.delayMs ?? 0,
+        reset: false,
+        ruleId: entry.ruleId,
+        requestId: entry.id,
+      },
       outcome.fault ?? null,
     );
     entry.isSuccess = outcome.isSuccess;
@@ -101,8 +114,9 @@ export class GatewayService {
   /** A body over the limit: the XML gateway error with HTTP 413, logged like any other request. */
   tooLarge(request: Omit<GatewayRequest, 'body'>): GatewayAnswer {
     const outcome = gatewayError('ILLEGAL_ARGUMENT');
+    const id = randomUUID();
     this.deps.requestLog.append({
-      id: randomUUID(),
+      id,
       at: new Date(),
       method: request.method,
       path: request.path,
@@ -120,7 +134,7 @@ export class GatewayService {
       latencyMs: 0,
       tradeKey: null,
     });
-    return { status: 413, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: 0, reset: false };
+    return { status: 413, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: 0, reset: false, ruleId: null, requestId: id };
   }
 
   private async process(request: GatewayRequest, entry: RequestLogEntry): Promise<Outcome> {
