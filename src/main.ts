@@ -1,7 +1,9 @@
 // The composition root: the only file with side effects.
 import cluster from 'node:cluster';
 import { once } from 'node:events';
+import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { createContext } from './app/context.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createApp } from './http/app.ts';
@@ -64,7 +66,8 @@ function onSignals(handler: (signal: string) => Promise<void>): void {
   }
 }
 
-async function main(): Promise<void> {
+/** What `npm start` and `mapi-mock serve` run: the configuration from the environment, then one server or WORKERS. */
+export async function runServer(): Promise<void> {
   // A stray rejection is logged, never a reason to take the gateway down under a POS.
   process.on('unhandledRejection', (reason) => console.error('unhandled rejection:', reason));
   const config = loadConfig(process.env);
@@ -126,9 +129,21 @@ function warnIfOpen(config: Config): void {
   }
 }
 
-main().catch((error: unknown) => {
+export function exitOnStartError(error: unknown): never {
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
   else if (error instanceof DefaultRulesError) console.error(`Default rules: ${error.message}`);
   else console.error(error);
   process.exit(1);
-});
+}
+
+/** started as a script (npm start, or a WORKERS fork of it), not imported by the CLI */
+function startedAsScript(): boolean {
+  const entry = process.argv[1];
+  try {
+    return entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (startedAsScript()) runServer().catch(exitOnStartError);

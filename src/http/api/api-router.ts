@@ -5,6 +5,7 @@ import { adminRouter } from './admin-routes.ts';
 import { requireBearer } from './auth.ts';
 import { dataRouter } from './data-routes.ts';
 import { apiErrorHandler, jsonBody } from './json.ts';
+import { postmanRouter } from './postman-routes.ts';
 import { rulesRouter } from './rules-routes.ts';
 
 export interface ApiOptions {
@@ -22,6 +23,7 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   router.use('/rules', rulesRouter(ctx, admin));
   router.use(adminRouter(admin));
   router.use(dataRouter(admin));
+  router.use('/postman', postmanRouter(ctx));
   router.use(apiErrorHandler);
   return router;
 }

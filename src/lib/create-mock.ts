@@ -1,0 +1,161 @@
+// createApp() for test suites: an Express app at once, its own database behind it, ready by the first request.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { OffsetClock } from '../app/clock.ts';
+import { type AppContext, createContext } from '../app/context.ts';
+import { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from '../config.ts';
+import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
+import type { Partner } from '../core/types.ts';
+import { createApp as createHttpApp } from '../http/app.ts';
+import { openStore } from '../store/db.ts';
+import { loadDefaultRules } from '../store/default-rules.ts';
+import { MapiArgumentError, MapiMockError } from './errors.ts';
+import { type MockHelpers, mockHelpers } from './mock-handle.ts';
+
+export interface MockOptions {
+  /** a PostgreSQL server database (`postgres://...`); apps given the same one share its rules and trades */
+  databaseUrl?: string;
+  /** an embedded database kept in this folder; default: one in memory, gone at close() */
+  dataDir?: string;
+  /** when set, `/api` needs `Authorization: Bearer <adminToken>` (the gateway never does) */
+  adminToken?: string;
+  /** the seeded sandbox merchant; default 2088000000000001 / 0123456789abcdefghijklmnopqrstuv */
+  partner?: Partner;
+  /** real time in ms for the mock's clocks (default Date.now): pass a fixed one for repeatable answers */
+  now?: () => number;
+  /** background failures (writing the request log, ...); default console.error */
+  onError?: (error: unknown) => void;
+}
+
+export interface Mock extends MockHelpers {
+  /** the Express app: give it to supertest, or to `app.listen()` */
+  readonly app: MockApp;
+  /** resolves once the database is migrated and the rules are loaded (requests and helpers wait for it anyway) */
+  ready(): Promise<void>;
+  /** writes what is pending and closes the database; requests after it answer 503 */
+  close(): Promise<void>;
+}
+
+/**
+ * The Express app, with its mock's helpers on `app.mock`. Typed as what supertest and `http.createServer` take, so
+ * that a TypeScript project needs no @types/express (cast to `Express` for the rest of Express's methods).
+ */
+export interface MockApp {
+  (req: IncomingMessage, res: ServerResponse): void;
+  readonly mock: Mock;
+  /** starts a server, as Express's `app.listen` does */
+  listen(port?: number, hostname?: string, callback?: () => void): Server;
+}
+
+interface Running {
+  ctx: AppContext;
+  app: Express;
+}
+
+function checkOptions(options: MockOptions): void {
+  if (typeof options !== 'object' || options === null) throw new MapiArgumentError('options', 'must be an object');
+  if (options.databaseUrl !== undefined && options.dataDir !== undefined) {
+    throw new MapiArgumentError('options', 'take databaseUrl or dataDir, not both');
+  }
+  for (const name of ['databaseUrl', 'dataDir', 'adminToken'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new MapiArgumentError(name, 'must be a non-empty string');
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') throw new MapiArgumentError('now', 'must be a function answering ms since 1970');
+  const partner = options.partner;
+  if (partner === undefined) return;
+  if (typeof partner?.id !== 'string' || !/^\d{16}$/.test(partner.id)) throw new MapiArgumentError('partner.id', 'must be 16 digits, such as 2088101122136241');
+  if (typeof partner.key !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(partner.key)) {
+    throw new MapiArgumentError('partner.key', 'must be 1 to 64 printable ASCII characters without spaces');
+  }
+}
+
+async function start(options: MockOptions, partner: Partner, onError: (error: unknown) => void): Promise<Running> {
+  const defaultRules = await loadDefaultRules();
+  const store = await openStore(
+    options.databaseUrl ? { databaseUrl: options.databaseUrl } : options.dataDir ? { dataDir: options.dataDir } : { inMemory: true },
+  );
+  try {
+    await store.migrate();
+    const ctx = await createContext({
+      store,
+      defaultPartner: partner,
+      forceDefaultKey: options.partner !== undefined,
+      defaultRules,
+      clock: new OffsetClock(options.now),
+      onError,
+    });
+    return { ctx, app: createHttpApp(ctx, { adminToken: options.adminToken ?? null }) };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** a gateway client reads XML whatever happened; everyone else reads JSON */
+function unavailable(req: Request, res: Response, status: number, message: string): void {
+  if (req.path.endsWith('/gateway.do')) {
+    res.status(status).set('Content-Type', XML_CONTENT_TYPE).send(toGbkBytes(renderGatewayError('SYSTEM_ERROR')));
+  } else {
+    res.status(status).json({ errors: { server: message } });
+  }
+}
+
+/**
+ * A mock of its own: its own in-memory database unless given one, so two in one process never share state.
+ * Nothing is opened until the first request or helper call, and everything waits for it.
+ */
+export function createMock(options: MockOptions = {}): Mock {
+  checkOptions(options);
+  const partner: Partner = { id: options.partner?.id ?? DEFAULT_PARTNER_ID, key: options.partner?.key ?? DEFAULT_PARTNER_KEY };
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  let starting: Promise<Running> | null = null;
+  let running: Running | null = null;
+  let closed = false;
+
+  const run = (): Promise<Running> => {
+    if (closed) return Promise.reject(new MapiMockError('this mock is closed'));
+    starting ??= start(options, partner, onError).then((result) => {
+      running = result;
+      return result;
+    });
+    return starting;
+  };
+
+  const outer = express();
+  outer.disable('x-powered-by');
+  outer.set('etag', false);
+  outer.use((req: Request, res: Response, next: NextFunction) => {
+    if (closed) return unavailable(req, res, 503, 'this mock is closed');
+    if (running) return running.app(req, res, next);
+    run().then(
+      (ready) => ready.app(req, res, next),
+      (error: unknown) => {
+        onError(error);
+        unavailable(req, res, 500, `mapi-mock could not start: ${(error as Error).message}`);
+      },
+    );
+  });
+
+  const app = outer as unknown as MockApp;
+  const mock: Mock = {
+    ...mockHelpers(async () => (await run()).ctx, partner, app),
+    app,
+    async ready() {
+      await run();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const result = await starting?.catch(() => null);
+      await result?.ctx.close();
+    },
+  };
+  Object.defineProperty(outer, 'mock', { value: mock, enumerable: false });
+  return mock;
+}
+
+/** The Express app of a new mock (never listening: give it to supertest); its helpers are on `app.mock`. */
+export function createApp(options: MockOptions = {}): MockApp {
+  return createMock(options).app;
+}
