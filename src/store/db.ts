@@ -45,8 +45,18 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     client: ClientPgLite,
     connection: { pglite } as unknown as Knex.StaticConnectionConfig,
   });
+  unrefReaper(db);
   await checkConnection(db, closePglite);
   return new KnexStore(db, 'pglite', closePglite);
+}
+
+/**
+ * knex-pglite pins the pool at one connection, so tarn's reaping interval never stops and would keep a test
+ * process alive after its last test when nobody called close(). The interval does nothing needed to stay alive.
+ */
+function unrefReaper(db: Knex): void {
+  const pool = (db.client as { pool?: { on(event: string, fn: () => void): void; interval?: NodeJS.Timeout | null } }).pool;
+  pool?.on('startReaping', () => setImmediate(() => pool.interval?.unref()));
 }
 
 async function checkConnection(db: Knex, cleanup?: () => Promise<void>): Promise<void> {
