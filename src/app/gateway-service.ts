@@ -63,25 +63,7 @@ export class GatewayService {
 
   async handle(request: GatewayRequest): Promise<GatewayAnswer> {
     const started = performance.now();
-    const entry: RequestLogEntry = {
-      id: randomUUID(),
-      at: new Date(),
-      method: request.method,
-      path: request.path,
-      rawRequest: rawText(request),
-      charset: null,
-      service: null,
-      partner: null,
-      params: {},
-      isSuccess: false,
-      resultCode: null,
-      error: null,
-      ruleId: null,
-      response: null,
-      signedString: null,
-      latencyMs: 0,
-      tradeKey: null,
-    };
+    const entry = newLogEntry(request.method, request.path, rawText(request));
     let outcome: Outcome;
     try {
       outcome = await this.process(request, entry);
@@ -114,27 +96,11 @@ export class GatewayService {
   /** A body over the limit: the XML gateway error with HTTP 413, logged like any other request. */
   tooLarge(request: Omit<GatewayRequest, 'body'>): GatewayAnswer {
     const outcome = gatewayError('ILLEGAL_ARGUMENT');
-    const id = randomUUID();
-    this.deps.requestLog.append({
-      id,
-      at: new Date(),
-      method: request.method,
-      path: request.path,
-      rawRequest: request.rawQuery.toString('latin1') + '\n(body over 1 MiB, not read)',
-      charset: null,
-      service: null,
-      partner: null,
-      params: {},
-      isSuccess: false,
-      resultCode: null,
-      error: 'ILLEGAL_ARGUMENT',
-      ruleId: null,
-      response: outcome.xml,
-      signedString: null,
-      latencyMs: 0,
-      tradeKey: null,
-    });
-    return { status: 413, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: 0, reset: false, ruleId: null, requestId: id };
+    const entry = newLogEntry(request.method, request.path, `${request.rawQuery.toString('latin1')}\n(body over 1 MiB, not read)`);
+    entry.error = outcome.error;
+    entry.response = outcome.xml;
+    this.deps.requestLog.append(entry);
+    return { status: 413, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: 0, reset: false, ruleId: null, requestId: entry.id };
   }
 
   private async process(request: GatewayRequest, entry: RequestLogEntry): Promise<Outcome> {
@@ -185,6 +151,29 @@ export class GatewayService {
     return { ...outcome, fault: decision.fault, delayMs: decision.delayMs };
   }
 
+}
+
+/** A log entry for a request, before anything about it is known. */
+function newLogEntry(method: string, path: string, rawRequest: string): RequestLogEntry {
+  return {
+    id: randomUUID(),
+    at: new Date(),
+    method,
+    path,
+    rawRequest,
+    charset: null,
+    service: null,
+    partner: null,
+    params: {},
+    isSuccess: false,
+    resultCode: null,
+    error: null,
+    ruleId: null,
+    response: null,
+    signedString: null,
+    latencyMs: 0,
+    tradeKey: null,
+  };
 }
 
 function md5(text: string): string {
