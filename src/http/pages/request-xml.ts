@@ -1,28 +1,7 @@
 // Reading a gateway answer the way a client does (fields, signature check), and laying it out for reading.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parseAnswer } from '../../client/parse.ts';
 import { signParams } from '../../core/sign.ts';
-
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-/** One pass, so that `&amp;lt;` stays `&lt;` (the parser's own decoding would go on to `<`). */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);/g, (whole, name: string) => {
-    if (!name.startsWith('#')) return ENTITIES[name]!;
-    const code = name.startsWith('#x') ? parseInt(name.slice(2), 16) : Number(name.slice(1));
-    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
-}
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: false,
-  trimValues: false,
-  tagValueProcessor: (_name, value) => decodeEntities(value),
-  attributeValueProcessor: (_name, value) => decodeEntities(value),
-});
+import { MapiResponseError } from '../../lib/errors.ts';
 
 export type AnswerReading =
   | {
@@ -42,32 +21,23 @@ export type SignCheck =
   | { state: 'mismatch'; expected: string; got: string }
   | { state: 'unsigned' };
 
-function text(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-/** The answer as a client reads it; anything but a well-formed `<alipay>` document is reported, not thrown. */
+/** The answer as a client reads it (the same parser as MapiClient); what is not a MAPI answer is reported, not thrown. */
 export function readAnswerXml(xml: string): AnswerReading {
   if (xml.trim() === '') return { ok: false, message: 'The answer had no body.' };
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) return { ok: false, message: `Not well-formed XML: ${valid.err.msg} (line ${valid.err.line}).` };
-  let root: unknown;
   try {
-    root = (parser.parse(xml) as { alipay?: unknown }).alipay;
+    const answer = parseAnswer(xml);
+    return {
+      ok: true,
+      isSuccess: answer.isSuccess ? 'T' : 'F',
+      error: answer.isSuccess ? null : (answer.error ?? null),
+      fields: Object.entries(answer.fields).map(([name, value]) => ({ name, value })),
+      sign: answer.sign,
+      signType: answer.signType,
+    };
   } catch (error) {
-    return { ok: false, message: `The XML could not be read: ${(error as Error).message}` };
+    if (error instanceof MapiResponseError) return { ok: false, message: `The answer could not be read: ${error.message}.` };
+    throw error;
   }
-  if (typeof root !== 'object' || root === null) return { ok: false, message: 'The answer has no <alipay> element.' };
-  const doc = root as Record<string, unknown>;
-  const response = (doc.response as { alipay?: unknown } | undefined)?.alipay;
-  const fields: Array<{ name: string; value: string }> = [];
-  if (typeof response === 'object' && response !== null) {
-    for (const [name, value] of Object.entries(response)) {
-      const shown = text(value);
-      if (shown !== null && name !== '#text') fields.push({ name, value: shown });
-    }
-  }
-  return { ok: true, isSuccess: text(doc.is_success) ?? '', error: text(doc.error), fields, sign: text(doc.sign), signType: text(doc.sign_type) };
 }
 
 /** The client's check: the `<response><alipay>` fields, sorted, empties left out, key appended, MD5 over GBK. */
