@@ -5,6 +5,7 @@ import type { Store } from '../store/store.ts';
 import { ChangeSync } from './change-sync.ts';
 import { OffsetClock } from './clock.ts';
 import { GatewayService } from './gateway-service.ts';
+import { Notifier } from './notifier.ts';
 import { PartnerCache } from './partner-cache.ts';
 import { RequestLogWriter } from './request-log-writer.ts';
 import { RuleService } from './rule-service.ts';
@@ -18,6 +19,7 @@ export interface AppContext {
   requestLog: RequestLogWriter;
   gateway: GatewayService;
   sync: ChangeSync;
+  notifier: Notifier;
   defaultPartner: Partner;
   /** signs page sessions and CSRF tokens; the same on every instance sharing the database */
   secret: string;
@@ -40,6 +42,11 @@ export interface ContextOptions {
   logIntervalMs?: number;
   /** how often to look for changes made by other instances (ms) */
   syncIntervalMs?: number;
+  /** how often due notifications are looked for (ms) */
+  notifyIntervalMs?: number;
+  /** waits between failed notification attempts (ms); the last one repeats */
+  notifyRetryDelaysMs?: readonly number[];
+  notifyMaxAttempts?: number;
 }
 
 /** Builds the context on a migrated store, seeds the default partner and loads what is held in memory. */
@@ -63,6 +70,13 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   sync.start();
   const requestLog = new RequestLogWriter(store, { intervalMs: options.logIntervalMs, onError });
   const gateway = new GatewayService({ store, partners, clock, requestLog, rules, onError });
+  const notifier = new Notifier(store, {
+    intervalMs: options.notifyIntervalMs,
+    retryDelaysMs: options.notifyRetryDelaysMs,
+    maxAttempts: options.notifyMaxAttempts,
+    onError,
+  });
+  notifier.start();
   const hitTimer = setInterval(() => rules.flushHits().catch(onError), 1000);
   hitTimer.unref();
   const flush = async () => {
@@ -77,6 +91,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     requestLog,
     gateway,
     sync,
+    notifier,
     defaultPartner: options.defaultPartner,
     secret,
     flush,
@@ -84,6 +99,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
       if (closed) return;
       closed = true;
       clearInterval(hitTimer);
+      await notifier.stop();
       await sync.stop();
       await flush();
       await store.close();

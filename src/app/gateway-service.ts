@@ -6,6 +6,7 @@ import type { Fields } from '../core/types.ts';
 import { XML_CONTENT_TYPE, renderGatewayError, renderSuccess, toGbkBytes } from '../core/xml.ts';
 import type { RequestLogEntry, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
+import { enqueueNotices } from './notifier.ts';
 import type { PartnerCache } from './partner-cache.ts';
 import type { RequestLogWriter } from './request-log-writer.ts';
 import type { RuleService } from './rule-service.ts';
@@ -142,7 +143,11 @@ export class GatewayService {
     };
     if (verdict.kind === 'invalid') return answer(verdict.fields);
     const now = this.deps.clock.now(verdict.partner.id);
-    const { decision, rule } = await runRequest(this.deps, verdict, params, now);
+    const { decision, rule, notices } = await runRequest(this.deps, verdict, params, now);
+    if (notices.length > 0) {
+      // after the commit, and never at the cost of the answer: the change stands whether or not it is notified
+      await enqueueNotices(this.deps.store, notices, { key: verdict.partner.key, now, params, charset }).catch(this.deps.onError ?? console.error);
+    }
     if (rule) {
       entry.ruleId = rule.id;
       this.deps.rules.recordHit(rule, new Date());

@@ -1,18 +1,33 @@
 import { randomInt } from 'node:crypto';
 import type { Verdict } from '../core/gateway.ts';
+import { type NotifyEvent, notifyEvents } from '../core/notify.ts';
 import { type Decision, decide } from '../core/rules/decide.ts';
 import type { StoredRule } from '../core/rules/types.ts';
 import { advanceTrade } from '../core/services/lifecycle.ts';
 import { newAlipayTransId } from '../core/time.ts';
-import { type Params, SERVICES, type Trade } from '../core/types.ts';
+import { type Params, type Refund, SERVICES, type Trade } from '../core/types.ts';
 import type { Store, TradeReader, TradeTx } from '../store/store.ts';
 import type { RuleService } from './rule-service.ts';
 
 export type Accepted = Extract<Verdict, { kind: 'accept' }>;
 
+/** something the merchant is to be told of, once the change is committed */
+export interface Notice {
+  event: NotifyEvent;
+  trade: Trade;
+  refund: Refund | null;
+}
+
 export interface RunResult {
   decision: Decision;
   rule: StoredRule | null;
+  /** what the saved change is to notify (empty when nothing was written) */
+  notices: Notice[];
+}
+
+function noticesOf(before: Trade | null, after: Trade | null, refund: Refund | null): Notice[] {
+  if (!after) return [];
+  return notifyEvents(before, after, refund).map((event) => ({ event, trade: after, refund }));
 }
 
 /** Digits for a fresh alipay_trans_id: random, the one impure input of a pay. */
@@ -85,7 +100,7 @@ async function newPay(deps: { store: Store; rules: RuleService }, verdict: Accep
       throw error;
     }
   }
-  return { decision, rule: rule ?? null };
+  return { decision, rule: rule ?? null, notices: noticesOf(null, decision.trade ?? null, null) };
 }
 
 async function attempt(
@@ -106,6 +121,7 @@ async function attempt(
   } else if (lockKey && !trade) {
     trade = await reader.findTradeByPartnerTransId(partner.id, lockKey);
   }
+  const loaded = trade;
   const advanced = trade ? advanceTrade(trade, now) : null;
   if (advanced) {
     if (!tx) return NEEDS_WRITE;
@@ -139,5 +155,5 @@ async function attempt(
     if (toSave) await tx.saveTrade(toSave);
     if (decision.refund) await tx.insertRefund(decision.refund);
   }
-  return { decision, rule };
+  return { decision, rule, notices: noticesOf(loaded, toSave ?? null, decision.refund ?? null) };
 }

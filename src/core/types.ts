@@ -62,6 +62,10 @@ export interface Trade {
   pending: PendingInfo | null;
   /** How many queries have seen this trade (drives pending settlement). */
   queryCount: number;
+  /** the pay's notify_url: where asynchronous notifications go; null when the pay gave none */
+  notifyUrl: string | null;
+  /** the pay's `_input_charset` (our name), which its notifications are encoded and signed in */
+  notifyCharset: string | null;
 }
 
 export interface PendingInfo {

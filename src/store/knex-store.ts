@@ -2,6 +2,10 @@ import type { Knex } from 'knex';
 import type { Rule, StoredRule } from '../core/rules/types.ts';
 import type { Partner, Refund, Trade } from '../core/types.ts';
 import type {
+  NewNotification,
+  NotificationAttempt,
+  NotificationFilter,
+  NotificationRecord,
   TradeReader,
   DefaultRuleState,
   RequestLogEntry,
@@ -13,6 +17,13 @@ import type {
 } from './store.ts';
 import { listClockOffsets, setClockOffset } from './clock-store.ts';
 import { runMigrations } from './migrate.ts';
+import {
+  claimDueNotifications,
+  finishNotificationAttempt,
+  insertNotification,
+  listNotifications,
+  resendNotification,
+} from './notification-store.ts';
 import { getOrCreateSetting } from './settings-store.ts';
 import { getPartner, listPartners, upsertPartner } from './partner-store.ts';
 import { appendRequestLog, countRequests, getRequestLogEntry, listRequestLog } from './request-log-store.ts';
@@ -152,12 +163,33 @@ export class KnexStore implements Store {
     return this.knex.transaction((trx) => setClockOffset(trx, partner, offsetMs));
   }
 
+  insertNotification(notification: NewNotification): Promise<void> {
+    return insertNotification(this.knex, notification);
+  }
+
+  claimDueNotifications(limit: number, leaseSeconds: number): Promise<NotificationRecord[]> {
+    return claimDueNotifications(this.knex, limit, leaseSeconds);
+  }
+
+  finishNotificationAttempt(id: string, attempt: NotificationAttempt): Promise<void> {
+    return finishNotificationAttempt(this.knex, id, attempt);
+  }
+
+  listNotifications(filter: NotificationFilter): Promise<NotificationRecord[]> {
+    return listNotifications(this.knex, filter);
+  }
+
+  resendNotification(id: string): Promise<NotificationRecord | null> {
+    return resendNotification(this.knex, id);
+  }
+
   getChangeVersion(): Promise<number> {
     return getChangeVersion(this.knex);
   }
 
   async clearData(): Promise<void> {
     await this.knex.transaction(async (trx) => {
+      await trx('notifications').del();
       await trx('refunds').del();
       await trx('trades').del();
       await trx('request_log').del();
@@ -169,6 +201,7 @@ export class KnexStore implements Store {
       await trx('custom_rules').del();
       await trx('default_rule_state').del();
       await trx('partner_clocks').del();
+      await trx('notifications').del();
       await trx('refunds').del();
       await trx('trades').del();
       await trx('request_log').del();

@@ -103,6 +103,48 @@ export interface TradeFilter {
   limit?: number;
 }
 
+export const NOTIFICATION_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+export interface NewNotification {
+  id: string;
+  partner: string;
+  partnerTransId: string;
+  url: string;
+  /** the signed parameters, sent as they are */
+  params: Record<string, string>;
+  /** the charset they are encoded in (our name: utf-8, gbk, gb2312) */
+  charset: string;
+  event: string;
+  createdAt: Date;
+}
+
+export interface NotificationRecord extends NewNotification {
+  status: NotificationStatus;
+  attempts: number;
+  nextAt: Date;
+  lastStatus: number | null;
+  lastBody: string | null;
+  lastError: string | null;
+  deliveredAt: Date | null;
+}
+
+/** how one delivery attempt ended */
+export interface NotificationAttempt {
+  status: NotificationStatus;
+  nextAt: Date;
+  lastStatus: number | null;
+  lastBody: string | null;
+  lastError: string | null;
+}
+
+export interface NotificationFilter {
+  partner?: string;
+  partnerTransId?: string;
+  status?: NotificationStatus;
+  limit?: number;
+}
+
 export interface Store {
   /** 'pg' or 'pglite' */
   readonly kind: 'pg' | 'pglite';
@@ -158,10 +200,20 @@ export interface Store {
    */
   getChangeVersion(): Promise<number>;
 
+  /** a notification to deliver, due now */
+  insertNotification(notification: NewNotification): Promise<void>;
+  /** leases up to `limit` due pending notifications, counting an attempt on each; never one to two callers */
+  claimDueNotifications(limit: number, leaseSeconds: number): Promise<NotificationRecord[]>;
+  finishNotificationAttempt(id: string, attempt: NotificationAttempt): Promise<void>;
+  /** newest first */
+  listNotifications(filter: NotificationFilter): Promise<NotificationRecord[]>;
+  /** pending again and due now; null when unknown */
+  resendNotification(id: string): Promise<NotificationRecord | null>;
+
   /** a value shared by every instance on this database, created from `value` the first time */
   getOrCreateSetting(key: string, value: string): Promise<string>;
 
-  /** trades, refunds and the request log gone (partners stay) */
+  /** trades, refunds, notifications and the request log gone (partners stay) */
   clearData(): Promise<void>;
   /** custom rules, default rule state, clocks, trades, refunds and the request log gone (partners stay) */
   resetRulesAndData(): Promise<void>;

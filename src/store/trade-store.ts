@@ -23,6 +23,8 @@ interface TradeRow {
   close_reason: string | null;
   pending: unknown;
   query_count: number;
+  notify_url: string | null;
+  notify_charset: string | null;
 }
 
 interface RefundRow {
@@ -57,6 +59,8 @@ function tradeFromRow(row: TradeRow): Trade {
     closeReason: row.close_reason,
     pending: row.pending === null ? null : fromJson<PendingInfo>(row.pending),
     queryCount: Number(row.query_count),
+    notifyUrl: row.notify_url ?? null,
+    notifyCharset: row.notify_charset ?? null,
   };
 }
 
@@ -82,6 +86,8 @@ function tradeToRow(trade: Trade): Omit<TradeRow, 'pending'> & { pending: string
     // Stringified: pg would send a JS array as a Postgres array, not JSON.
     pending: trade.pending === null ? null : JSON.stringify(trade.pending),
     query_count: trade.queryCount,
+    notify_url: trade.notifyUrl,
+    notify_charset: trade.notifyCharset,
   };
 }
 

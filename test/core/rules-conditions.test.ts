@@ -9,7 +9,7 @@ const TRADE: Trade = {
   state: 'TRADE_SUCCESS', currency: 'USD', amount: 990_200, refunded: 150, exchangeRate: '7.10000000', amountCny: '70304.20',
   transName: 'Coffee', buyerIdentityCode: '281234567890123456', buyerLoginId: '159****1234',
   buyerUserId: '2088102000000001', createdAt: new Date(0), paidAt: new Date(0), closedAt: null, closeReason: null,
-  pending: null, queryCount: 0,
+  pending: null, queryCount: 0, notifyUrl: null, notifyCharset: null,
 };
 
 function holds(op: Operator, value: Condition['value'], params: Params, param = 'p', trade: Trade | null = null): boolean {

@@ -21,7 +21,7 @@ function trade(over: Partial<Trade> = {}): Trade {
     state: 'TRADE_SUCCESS', currency: 'USD', amount: 1000, refunded: 0, exchangeRate: '7.10000000', amountCny: '71.00',
     transName: 'Coffee', buyerIdentityCode: '281234567890123456', buyerLoginId: '159****1234',
     buyerUserId: '2088102000000001', createdAt: PAID_AT, paidAt: PAID_AT, closedAt: null, closeReason: null,
-    pending: null, queryCount: 0, ...over,
+    pending: null, queryCount: 0, notifyUrl: null, notifyCharset: null, ...over,
   };
 }
 

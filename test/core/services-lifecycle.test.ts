@@ -12,7 +12,7 @@ function waiting(pending: PendingInfo | null = null): Trade {
     state: 'WAIT_BUYER_PAY', currency: 'USD', amount: 1000, refunded: 0, exchangeRate: '7.10000000', amountCny: '71.00',
     transName: 'Coffee', buyerIdentityCode: '281234567890123456', buyerLoginId: '159****1234',
     buyerUserId: '2088102000000001', createdAt: CREATED, paidAt: null, closedAt: null, closeReason: null,
-    pending, queryCount: 0,
+    pending, queryCount: 0, notifyUrl: null, notifyCharset: null,
   };
 }
 

@@ -64,7 +64,7 @@ describe('spot pay: a new trade', () => {
       partner: '2088000000000001', partnerTransId: 'T20240101000001', alipayTransId: FRESH_ID, state: 'TRADE_SUCCESS',
       currency: 'USD', amount: 1, refunded: 0, exchangeRate: '7.10000000', amountCny: '0.07', transName: 'Coffee',
       buyerIdentityCode: CODE, buyerLoginId: deriveBuyer(CODE).loginId, buyerUserId: deriveBuyer(CODE).userId,
-      createdAt: NOW, paidAt: NOW, closedAt: null, closeReason: null, pending: null, queryCount: 0,
+      createdAt: NOW, paidAt: NOW, closedAt: null, closeReason: null, pending: null, queryCount: 0, notifyUrl: null, notifyCharset: null,
     });
   });
 

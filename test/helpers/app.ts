@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { OffsetClock } from '../../src/app/clock.ts';
-import { type AppContext, createContext } from '../../src/app/context.ts';
+import { type AppContext, type ContextOptions, createContext } from '../../src/app/context.ts';
 import { createApp } from '../../src/http/app.ts';
 import { loadDefaultRules } from '../../src/store/default-rules.ts';
 import { createTestStore } from './db.ts';
@@ -19,7 +19,9 @@ export interface TestApp {
 }
 
 /** A fresh app on its own database with a clock that only moves when told. */
-export async function createTestApp(options: { now?: number } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { now?: number; notify?: Pick<ContextOptions, 'notifyIntervalMs' | 'notifyRetryDelaysMs' | 'notifyMaxAttempts'> } = {},
+): Promise<TestApp> {
   const store = await createTestStore();
   const time = { ms: options.now ?? FIXED_NOW };
   const errors: unknown[] = [];
@@ -29,6 +31,7 @@ export async function createTestApp(options: { now?: number } = {}): Promise<Tes
     clock: new OffsetClock(() => time.ms),
     onError: (error) => errors.push(error),
     defaultRules: await loadDefaultRules(),
+    ...options.notify,
   });
   return {
     app: createApp(ctx),

@@ -63,6 +63,8 @@ export function makeTrade(overrides: Partial<Trade> = {}): Trade {
     closeReason: null,
     pending: null,
     queryCount: 0,
+    notifyUrl: null,
+    notifyCharset: null,
     ...overrides,
   };
 }

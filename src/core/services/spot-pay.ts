@@ -1,4 +1,5 @@
 import { deriveBuyer } from '../buyer.ts';
+import { normalizeCharset } from '../charset.ts';
 import { currencyDecimals, exchangeRate, isSupportedCurrency } from '../currency.ts';
 import { amountProblem, convertAmount, formatAmount, parseAmount } from '../money.ts';
 import { formatGmt8, isValidYmdHms } from '../time.ts';
@@ -130,6 +131,8 @@ function executePay(input: ExecuteInput): ExecuteResult {
     closeReason: null,
     pending: input.pending ?? null,
     queryCount: 0,
+    notifyUrl: param(params, 'notify_url') ?? null,
+    notifyCharset: param(params, 'notify_url') === undefined ? null : (normalizeCharset(params._input_charset ?? '') ?? 'gbk'),
   };
   const answer = input.pending ? pendingAnswer(trade) : successAnswer(trade);
   return { ...answer, trade };

@@ -5,6 +5,7 @@ import { adminRouter } from './admin-routes.ts';
 import { requireBearer } from './auth.ts';
 import { dataRouter } from './data-routes.ts';
 import { apiErrorHandler, jsonBody } from './json.ts';
+import { notificationRouter } from './notification-routes.ts';
 import { postmanRouter } from './postman-routes.ts';
 import { rulesRouter } from './rules-routes.ts';
 
@@ -24,6 +25,7 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   router.use(adminRouter(admin));
   router.use(dataRouter(admin));
   router.use('/postman', postmanRouter(ctx));
+  router.use('/notifications', notificationRouter(ctx));
   router.use(apiErrorHandler);
   return router;
 }

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { AppContext } from '../../app/context.ts';
+import { notificationsPages } from './notifications-pages.ts';
 import { overviewPages } from './overview-pages.ts';
 import { type PagesOptions, pagesRouter } from './pages-router.ts';
 import { partnersPages } from './partners-pages.ts';
@@ -17,6 +18,7 @@ export function createPages(ctx: AppContext, options: PagesOptions): Router {
     scenariosPages(ctx),
     simulatePages(ctx),
     requestsPages(ctx),
+    notificationsPages(ctx),
     tradesPages(ctx),
     partnersPages(ctx),
   ]);

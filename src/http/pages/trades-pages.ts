@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { SERVICES, TRADE_STATES, type Refund, type Trade, type TradeState } from '../../core/types.ts';
+import { notificationView } from './notifications-pages.ts';
 import { page } from './pages-router.ts';
 import { amountText, formatTime, idClass, one, stateClass, storable, withQuery, zoneLabel } from './request-format.ts';
 import { renderPage } from './view.ts';
@@ -123,6 +124,7 @@ export function tradesPages(ctx: AppContext): Router {
         return renderPage(req, res, 'error', { title: 'Trade not found', message: `Partner ${partner} has no trade ${partnerTransId}.` }, 404);
       }
       const { trade, refunds } = found;
+      const notifications = await ctx.store.listNotifications({ partner, partnerTransId, limit: 50 });
       const offset = ctx.clock.offset(partner);
       const simulate = (service: string, extra: Record<string, string> = {}) => withQuery('/simulate', { service, partner, partner_trans_id: partnerTransId, ...extra });
       renderPage(req, res, 'trades/detail', {
@@ -149,6 +151,8 @@ export function tradesPages(ctx: AppContext): Router {
           reason: refund.reason ?? '',
         })),
         events: timeline(trade, refunds),
+        notifications: notifications.map(notificationView),
+        notificationsHref: withQuery('/notifications', { partner, partner_trans_id: partnerTransId }),
         clock: offset === 0 ? null : { now: formatTime(ctx.clock.now(partner)), aheadSeconds: Math.round(offset / 1000) },
         zone: zoneLabel(trade.createdAt),
         links: {

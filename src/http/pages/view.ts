@@ -13,6 +13,7 @@ export const NAV = [
   { href: '/scenarios', label: 'Scenarios' },
   { href: '/simulate', label: 'Simulate' },
   { href: '/requests', label: 'Requests' },
+  { href: '/notifications', label: 'Notifications' },
   { href: '/trades', label: 'Trades' },
   { href: '/partners', label: 'Partners' },
 ] as const;

@@ -1,0 +1,161 @@
+// Asynchronous notifications: queued after a committed change, POSTed by a timer until the merchant says `success`.
+import { randomBytes, randomUUID } from 'node:crypto';
+import iconv from 'iconv-lite';
+import { charsetLabel, normalizeCharset, type Charset } from '../core/charset.ts';
+import { buildNotification, notifyCharsetOf } from '../core/notify.ts';
+import type { Params } from '../core/types.ts';
+import type { NotificationAttempt, NotificationRecord, Store } from '../store/store.ts';
+import type { Notice } from './run-request.ts';
+
+/** waits after the 1st, 2nd, … failed attempt; the last one repeats */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [15_000, 60_000, 180_000, 600_000, 1_800_000, 3_600_000, 7_200_000];
+export const DEFAULT_MAX_ATTEMPTS = 8;
+const DEFAULT_INTERVAL_MS = 500;
+const DEFAULT_TIMEOUT_MS = 5000;
+const BATCH = 20;
+/** longer than a delivery can take, so that a claimed row is not claimed again while it is being sent */
+const LEASE_SECONDS = 30;
+const BODY_KEPT = 500;
+
+export interface NotifierOptions {
+  intervalMs?: number;
+  retryDelaysMs?: readonly number[];
+  maxAttempts?: number;
+  timeoutMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Queues what `notices` tell, one insert each, only where there is somewhere to send it: a refund's own
+ * notify_url (with its request's charset) wins over the pay's.
+ */
+export async function enqueueNotices(
+  store: Store,
+  notices: readonly Notice[],
+  context: { key: string; now: Date; params: Params; charset: Charset },
+): Promise<void> {
+  for (const notice of notices) {
+    const own = notice.event === 'refunded' ? context.params.notify_url || undefined : undefined;
+    const url = own ?? notice.trade.notifyUrl;
+    if (!url) continue;
+    const charset = own ? context.charset : notifyCharsetOf(notice.trade);
+    const params = buildNotification(notice.trade, notice.event, {
+      now: context.now,
+      notifyId: randomBytes(16).toString('hex'),
+      key: context.key,
+      charset,
+      ...(notice.refund ? { refund: notice.refund } : {}),
+    });
+    await store.insertNotification({
+      id: randomUUID(),
+      partner: notice.trade.partner,
+      partnerTransId: notice.trade.partnerTransId,
+      url,
+      params,
+      charset,
+      event: notice.event,
+      createdAt: new Date(),
+    });
+  }
+}
+
+/** application/x-www-form-urlencoded in `charset`: every byte outside the unreserved set percent-encoded, so ASCII */
+export function encodeFormBody(params: Readonly<Record<string, string>>, charset: Charset): string {
+  const encodeText = (text: string): string => {
+    const bytes = charset === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gbk');
+    let out = '';
+    for (const b of bytes) {
+      const unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e;
+      out += unreserved ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+    return out;
+  };
+  return Object.entries(params).map(([name, value]) => `${encodeText(name)}=${encodeText(value)}`).join('&');
+}
+
+/** Delivers due notifications every interval. Never throws out of the timer; stop() waits for the round in flight. */
+export class Notifier {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly intervalMs: number;
+  private readonly retryDelaysMs: readonly number[];
+  private readonly maxAttempts: number;
+  private readonly timeoutMs: number;
+  private readonly onError: (error: unknown) => void;
+
+  constructor(private readonly store: Store, options: NotifierOptions = {}) {
+    this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+    this.retryDelaysMs = options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.onError = options.onError ?? ((error) => console.error(error));
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** one round: claim what is due and send it; a round still running is not overlapped */
+  tick(): Promise<void> {
+    this.running ??= this.round()
+      .catch(this.onError)
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  private async round(): Promise<void> {
+    const due = await this.store.claimDueNotifications(BATCH, LEASE_SECONDS);
+    await Promise.all(due.map((n) => this.deliver(n).catch(this.onError)));
+  }
+
+  private async deliver(notification: NotificationRecord): Promise<void> {
+    const attempt = await this.send(notification);
+    await this.store.finishNotificationAttempt(notification.id, attempt);
+  }
+
+  private async send(n: NotificationRecord): Promise<NotificationAttempt> {
+    const failed = (error: string): NotificationAttempt => ({ status: 'failed', nextAt: new Date(), lastStatus: null, lastBody: null, lastError: error });
+    let url: URL;
+    try {
+      url = new URL(n.url);
+    } catch {
+      return failed(`not a URL: ${n.url.slice(0, 200)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return failed(`only http and https URLs are notified, not ${url.protocol}`);
+    const charset = normalizeCharset(n.charset) ?? 'gbk';
+    let status: number | null = null;
+    let body: string | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': `application/x-www-form-urlencoded; charset=${charsetLabel(charset)}` },
+        body: encodeFormBody(n.params, charset),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = response.status;
+      body = (await response.text()).slice(0, BODY_KEPT);
+      if (body.trim() === 'success') {
+        return { status: 'delivered', nextAt: new Date(), lastStatus: status, lastBody: body, lastError: null };
+      }
+      error = `answered ${status} without "success"`;
+    } catch (caught) {
+      const e = caught as Error & { cause?: { message?: string } };
+      error = e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `${e.message}${e.cause?.message ? `: ${e.cause.message}` : ''}`;
+    }
+    if (n.attempts >= this.maxAttempts) return { status: 'failed', nextAt: new Date(), lastStatus: status, lastBody: body, lastError: `${error}; gave up after ${n.attempts} attempts` };
+    const delay = this.retryDelaysMs[Math.min(n.attempts - 1, this.retryDelaysMs.length - 1)]!;
+    return { status: 'pending', nextAt: new Date(Date.now() + delay), lastStatus: status, lastBody: body, lastError: error };
+  }
+}

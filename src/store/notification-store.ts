@@ -1,0 +1,117 @@
+import type { NewNotification, NotificationAttempt, NotificationFilter, NotificationRecord, NotificationStatus } from './store.ts';
+import { clampLimit, fromJson, toDate, toDateOrNull, type Db } from './rows.ts';
+
+interface NotificationRow {
+  id: string;
+  partner: string;
+  partner_trans_id: string;
+  url: string;
+  params: unknown;
+  charset: string;
+  event: string;
+  status: string;
+  attempts: number | string;
+  next_at: Date | string;
+  last_status: number | null;
+  last_body: string | null;
+  last_error: string | null;
+  created_at: Date | string;
+  delivered_at: Date | string | null;
+}
+
+function fromRow(row: NotificationRow): NotificationRecord {
+  return {
+    id: row.id,
+    partner: row.partner,
+    partnerTransId: row.partner_trans_id,
+    url: row.url,
+    params: fromJson<Record<string, string>>(row.params),
+    charset: row.charset,
+    event: row.event,
+    status: row.status as NotificationStatus,
+    attempts: Number(row.attempts),
+    nextAt: toDate(row.next_at),
+    lastStatus: row.last_status === null ? null : Number(row.last_status),
+    lastBody: row.last_body,
+    lastError: row.last_error,
+    createdAt: toDate(row.created_at),
+    deliveredAt: toDateOrNull(row.delivered_at),
+  };
+}
+
+/** raw() answers { rows } on both drivers */
+function rowsOf(result: unknown): NotificationRow[] {
+  return ((result as { rows?: NotificationRow[] }).rows ?? []) as NotificationRow[];
+}
+
+export async function insertNotification(db: Db, n: NewNotification): Promise<void> {
+  await db('notifications').insert({
+    id: n.id,
+    partner: n.partner,
+    partner_trans_id: n.partnerTransId,
+    url: n.url,
+    params: JSON.stringify(n.params),
+    charset: n.charset,
+    event: n.event,
+    status: 'pending',
+    attempts: 0,
+    next_at: db.fn.now(),
+    created_at: n.createdAt,
+  });
+}
+
+/**
+ * Takes up to `limit` due notifications for delivery. Each is leased (next_at pushed `leaseSeconds` ahead) and
+ * counted as an attempt in the same statement; `skip locked` lets instances sharing a database never take one
+ * twice, and an instance that dies mid-delivery leaves it to be retried when the lease runs out.
+ */
+export async function claimDueNotifications(db: Db, limit: number, leaseSeconds: number): Promise<NotificationRecord[]> {
+  const result = await db.raw(
+    `update notifications
+        set next_at = now() + make_interval(secs => ?), attempts = attempts + 1
+      where id in (select id from notifications
+                    where status = 'pending' and next_at <= now()
+                    order by next_at
+                    limit ?
+                    for update skip locked)
+      returning *`,
+    [leaseSeconds, limit],
+  );
+  return rowsOf(result).map(fromRow);
+}
+
+export async function finishNotificationAttempt(db: Db, id: string, attempt: NotificationAttempt): Promise<void> {
+  await db('notifications')
+    .where({ id, status: 'pending' })
+    .update({
+      status: attempt.status,
+      next_at: attempt.nextAt,
+      last_status: attempt.lastStatus,
+      last_body: attempt.lastBody,
+      last_error: attempt.lastError,
+      delivered_at: attempt.status === 'delivered' ? db.fn.now() : null,
+    });
+}
+
+export async function listNotifications(db: Db, filter: NotificationFilter): Promise<NotificationRecord[]> {
+  const query = db<NotificationRow>('notifications')
+    .select('*')
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(clampLimit(filter.limit));
+  if (filter.partner !== undefined) query.where('partner', filter.partner);
+  if (filter.partnerTransId !== undefined) query.where('partner_trans_id', filter.partnerTransId);
+  if (filter.status !== undefined) query.where('status', filter.status);
+  return ((await query) as NotificationRow[]).map(fromRow);
+}
+
+/** pending again, due now, with a fresh retry schedule; null when unknown */
+export async function resendNotification(db: Db, id: string): Promise<NotificationRecord | null> {
+  const rows = (await db('notifications')
+    .where({ id })
+    .update({ status: 'pending', next_at: db.fn.now(), attempts: 0, delivered_at: null })
+    .returning('*')) as NotificationRow[];
+  return rows[0] ? fromRow(rows[0]) : null;
+}
