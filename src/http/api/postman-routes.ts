@@ -1,5 +1,6 @@
 // GET /api/postman: a Postman collection with one signed request per service, for testers who live in Postman.
 import { type Request, Router } from 'express';
+import { samplePayParams } from '../../core/samples.ts';
 import type { AppContext } from '../../app/context.ts';
 import type { Partner } from '../../core/types.ts';
 import { SERVICES } from '../../core/types.ts';
@@ -54,18 +55,7 @@ const REQUESTS: Array<{ name: string; service: string; description: string; fiel
     name: 'Pay',
     service: SERVICES.pay,
     description: 'A barcode payment with a new partner_trans_id. Amounts 9901 to 9908 answer the default failures.',
-    fields: [
-      ['alipay_seller_id', '{{partner}}'],
-      ['partner_trans_id', '{{partner_trans_id}}'],
-      ['trans_name', 'Coffee'],
-      ['trans_amount', '10.00'],
-      ['currency', 'USD'],
-      ['quantity', '1'],
-      ['buyer_identity_code', '281234567890123456'],
-      ['identity_code_type', 'barcode'],
-      ['trans_create_time', '{{trans_create_time}}'],
-      ['biz_product', 'OVERSEAS_MBARCODE_PAY'],
-    ],
+    fields: samplePayParams({ partner: '{{partner}}', partnerTransId: '{{partner_trans_id}}', transCreateTime: '{{trans_create_time}}' }),
   },
   {
     name: 'Query',

@@ -1,5 +1,6 @@
 // The preview on the rule form: the exact answer a rule gives to a sample request of its service, without saving.
 import { currencyDecimals } from '../../core/currency.ts';
+import { samplePayParams } from '../../core/samples.ts';
 import { formatAmount } from '../../core/money.ts';
 import { conditionHolds, isDecimal } from '../../core/rules/conditions.ts';
 import { decide } from '../../core/rules/decide.ts';
@@ -27,23 +28,11 @@ export interface Preview {
 
 const SAMPLE_TRANS_ID = 'PREVIEW-T1';
 const SAMPLE_ALIPAY_ID = '2024010122001400011234567890';
-const SAMPLE_BUYER_CODE = '281234567890123456';
+const SAMPLE_CREATE_TIME = '20240101120000';
 
 function samplePay(partner: string): Record<string, string> {
-  return {
-    service: SERVICES.pay,
-    partner,
-    _input_charset: 'utf-8',
-    alipay_seller_id: partner,
-    partner_trans_id: SAMPLE_TRANS_ID,
-    trans_amount: '10.00',
-    currency: 'USD',
-    buyer_identity_code: SAMPLE_BUYER_CODE,
-    identity_code_type: 'barcode',
-    trans_name: 'Preview',
-    quantity: '1',
-    biz_product: 'OVERSEAS_MBARCODE_PAY',
-  };
+  const fields = samplePayParams({ partner, partnerTransId: SAMPLE_TRANS_ID, transCreateTime: SAMPLE_CREATE_TIME, transName: 'Preview' });
+  return { service: SERVICES.pay, partner, _input_charset: 'utf-8', ...Object.fromEntries(fields) };
 }
 
 function sampleRequest(service: ServiceName, partner: string): Record<string, string> {

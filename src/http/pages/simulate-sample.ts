@@ -1,5 +1,6 @@
 // A valid request of each service to start from: fresh ids for a pay, the partner's latest paid trade for the rest.
 import { randomInt } from 'node:crypto';
+import { samplePayParams } from '../../core/samples.ts';
 import type { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { formatGmt8 } from '../../core/time.ts';
@@ -48,18 +49,7 @@ export async function sampleForm(
   if (service === SERVICES.pay) {
     return {
       form: form(
-        rows([
-          ['alipay_seller_id', partner],
-          ['partner_trans_id', freshId('SIM', now)],
-          ['trans_name', 'Coffee'],
-          ['trans_amount', '10.00'],
-          ['currency', 'USD'],
-          ['quantity', '1'],
-          ['buyer_identity_code', '281234567890123456'],
-          ['identity_code_type', 'barcode'],
-          ['trans_create_time', formatGmt8(now)],
-          ['biz_product', 'OVERSEAS_MBARCODE_PAY'],
-        ]),
+        rows(samplePayParams({ partner, partnerTransId: freshId('SIM', now), transCreateTime: formatGmt8(now) })),
       ),
       note: null,
     };
