@@ -12,7 +12,7 @@ import { tradesPages } from './trades-pages.ts';
 
 /** Every page section, behind the shared security, login and error handling. */
 export function createPages(ctx: AppContext, options: PagesOptions): Router {
-  return pagesRouter(ctx, options, [
+  return pagesRouter(options, [
     overviewPages(ctx),
     rulesPages(ctx),
     scenariosPages(ctx),

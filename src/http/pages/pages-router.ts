@@ -1,7 +1,6 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import cookieParser from 'cookie-parser';
 import { fileURLToPath } from 'node:url';
-import type { AppContext } from '../../app/context.ts';
 import { checkToken, clearLoginCookie, csrf, pageAuth, browserSession, securityHeaders, setLoginCookie } from './security.ts';
 import { renderPage } from './view.ts';
 
@@ -31,7 +30,7 @@ function localPath(value: unknown): string {
  * The web pages: security headers, static assets, the form parser, the login (when ADMIN_TOKEN is set),
  * CSRF on every form, then each section's routes (`sections`), then the not-found and error pages.
  */
-export function pagesRouter(ctx: AppContext, options: PagesOptions, sections: Router[]): Router {
+export function pagesRouter(options: PagesOptions, sections: Router[]): Router {
   const router = Router();
   router.use(securityHeaders());
   router.use('/assets', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));

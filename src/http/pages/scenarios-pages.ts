@@ -66,7 +66,7 @@ function scenarioInput(form: ScenarioForm): ScenarioInput {
   return input;
 }
 
-function running(ctx: AppContext, admin: AdminService) {
+function running(admin: AdminService) {
   return admin.listScenarios().map(({ rule, secondsLeft }) => {
     const described = describeRule({ when: [], then: rule.then });
     return {
@@ -106,7 +106,7 @@ function render(ctx: AppContext, admin: AdminService, req: Request, res: Respons
       faults: FAULT_OPTIONS,
       durations: DURATIONS,
       vocabulary: vocabularyJson(),
-      scenarios: running(ctx, admin),
+      scenarios: running(admin),
     },
     status,
   );
