@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { createContext } from './app/context.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createApp } from './http/app.ts';
+import { DataDirInUseError } from './store/data-dir-lock.ts';
 import { openStore } from './store/db.ts';
 import { DefaultRulesError, loadDefaultRules } from './store/default-rules.ts';
 
@@ -132,6 +133,7 @@ function warnIfOpen(config: Config): void {
 export function exitOnStartError(error: unknown): never {
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
   else if (error instanceof DefaultRulesError) console.error(`Default rules: ${error.message}`);
+  else if (error instanceof DataDirInUseError) console.error(error.message);
   else console.error(error);
   process.exit(1);
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import knexModule, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import { lockDataDir } from './data-dir-lock.ts';
 import { KnexStore } from './knex-store.ts';
 import type { Store } from './store.ts';
 
@@ -28,16 +29,27 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw new Error('openStore: give databaseUrl, dataDir or inMemory');
   }
   let pglite: PGlite;
+  let unlock = () => {};
   if (options.inMemory) {
     pglite = new PGlite();
   } else {
     const dir = resolve(options.dataDir as string);
     await mkdir(dir, { recursive: true });
+    unlock = lockDataDir(dir);
     pglite = new PGlite(dir);
   }
-  await pglite.waitReady;
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const closePglite = async (): Promise<void> => {
-    if (!pglite.closed) await pglite.close();
+    try {
+      if (!pglite.closed) await pglite.close();
+    } finally {
+      unlock();
+    }
   };
   // knex-pglite fixes the pool at one connection, so concurrent transactions queue for it instead of
   // interleaving their statements on PGlite's single session.

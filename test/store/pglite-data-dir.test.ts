@@ -1,8 +1,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataDirInUseError } from '../../src/store/data-dir-lock.ts';
 import { openStore } from '../../src/store/db.ts';
 import { makeTrade } from '../helpers/db.ts';
 
@@ -43,4 +44,18 @@ test('a dataDir store keeps its data across close and reopen', async () => {
 
 test('openStore without a database refuses', async () => {
   await assert.rejects(openStore({}), /databaseUrl, dataDir or inMemory/);
+});
+
+test('a data folder belongs to one process: a second open is refused, a lock left by a dead process is taken over', async () => {
+  const dataDir = join(root, 'locked');
+  const first = await openStore({ dataDir });
+  await assert.rejects(openStore({ dataDir }), (error: Error) => error instanceof DataDirInUseError && /in use by another mapi-mock/.test(error.message));
+  await first.close();
+
+  // a pid no process has: what a crash leaves behind
+  await writeFile(join(dataDir, 'mapi-mock.lock'), '2147483646');
+  const second = await openStore({ dataDir });
+  assert.equal(await readFile(join(dataDir, 'mapi-mock.lock'), 'utf8'), String(process.pid));
+  await second.close();
+  await assert.rejects(stat(join(dataDir, 'mapi-mock.lock')), { code: 'ENOENT' });
 });
