@@ -57,8 +57,9 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   const partners = new PartnerCache(store);
   await seedPartner(store, options.defaultPartner, options.forceDefaultKey ?? false);
   const secret = await store.getOrCreateSetting('session_secret', randomBytes(32).toString('hex'));
-  const rules = new RuleService(store, options.defaultRules, (partner) => clock.now(partner));
-  const sync = new ChangeSync(
+  // the rule service refreshes through the sync (bound below), which reloads the rule service
+  const rules = new RuleService(store, options.defaultRules, (partner) => clock.now(partner), () => sync.refresh());
+  const sync: ChangeSync = new ChangeSync(
     store,
     async () => {
       await Promise.all([partners.reload(), rules.reload(), store.listClockOffsets().then((offsets) => clock.load(offsets))]);
