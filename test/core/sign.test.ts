@@ -13,7 +13,7 @@ interface Vector {
   string: string;
   sign: string;
 }
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/vectors/signing.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/signing.json', import.meta.url), 'utf8')) as {
   requests: Vector[];
   responses: Vector[];
 };
