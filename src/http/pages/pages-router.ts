@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import cookieParser from 'cookie-parser';
 import { fileURLToPath } from 'node:url';
+import { changesState, isCrossSite } from '../cross-site.ts';
 import { checkToken, clearLoginCookie, csrf, pageAuth, browserSession, securityHeaders, setLoginCookie } from './security.ts';
 import { renderPage } from './view.ts';
 
@@ -35,6 +36,10 @@ export function pagesRouter(options: PagesOptions, sections: Router[]): Router {
   router.use(securityHeaders());
   router.use('/assets', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
   router.use(cookieParser(options.secret));
+  // A form sent from another site is refused before its body is read (its CSRF check would fail later anyway).
+  router.use((req, _res, next) => {
+    next(changesState(req) && isCrossSite(req) ? Object.assign(new Error('cross-site form'), { status: 403, code: 'EBADCSRFTOKEN' }) : undefined);
+  });
   router.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
   router.use(browserSession);
   const { protect } = csrf(options.secret);
