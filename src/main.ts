@@ -22,7 +22,7 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     forceDefaultKey: Boolean(process.env.DEFAULT_PARTNER_KEY),
     defaultRules,
   });
-  const app = createApp(ctx, { adminToken: config.adminToken });
+  const app = createApp(ctx, { adminToken: config.adminToken, hosts: { listenHost: config.host, extra: config.allowedHosts } });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
   server.keepAliveTimeout = 65_000;

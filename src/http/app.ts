@@ -2,10 +2,11 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { AppContext } from '../app/context.ts';
 import { apiRouter } from './api/api-router.ts';
 import { gatewayHandler } from './gateway-routes.ts';
+import { type HostOptions, allowedHostNames, hostGuard } from './host-allow-list.ts';
 import { createPages } from './pages/index.ts';
 
 /** The Express app for one context. It never listens: main.ts or a test does. */
-export function createApp(ctx: AppContext, options: { adminToken?: string | null } = {}): Express {
+export function createApp(ctx: AppContext, options: { adminToken?: string | null; hosts?: HostOptions } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -14,6 +15,8 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, store: ctx.store.kind });
   });
+  // after the gateway (a POS may use any name) and the health check, before everything that reads or changes data
+  app.use(hostGuard(allowedHostNames(options.hosts)));
   app.use('/api', apiRouter(ctx, { adminToken: options.adminToken ?? null }));
   app.use('/api', (_req: Request, res: Response) => {
     res.status(404).json({ errors: { path: 'not found' } });

@@ -23,6 +23,11 @@ export interface MockOptions {
   partner?: Partner;
   /** real time in ms for the mock's clocks (default Date.now): pass a fixed one for repeatable answers */
   now?: () => number;
+  /**
+   * more Host names the pages and /api answer to, besides localhost, 127.0.0.1 and [::1] (the gateway answers any);
+   * `['*']` for any name
+   */
+  allowedHosts?: string[];
   /** background failures (writing the request log, ...); default console.error */
   onError?: (error: unknown) => void;
 }
@@ -61,6 +66,9 @@ function checkOptions(options: MockOptions): void {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) throw new MapiArgumentError(name, 'must be a non-empty string');
   }
+  if (options.allowedHosts !== undefined && (!Array.isArray(options.allowedHosts) || options.allowedHosts.some((name) => typeof name !== 'string'))) {
+    throw new MapiArgumentError('allowedHosts', 'must be an array of host names');
+  }
   if (options.now !== undefined && typeof options.now !== 'function') throw new MapiArgumentError('now', 'must be a function answering ms since 1970');
   const partner = options.partner;
   if (partner === undefined) return;
@@ -70,7 +78,7 @@ function checkOptions(options: MockOptions): void {
   }
 }
 
-async function start(options: MockOptions, partner: Partner, onError: (error: unknown) => void): Promise<Running> {
+async function start(options: MockOptions, partner: Partner, onError: (error: unknown) => void, listenHost?: string): Promise<Running> {
   const defaultRules = await loadDefaultRules();
   const store = await openStore(
     options.databaseUrl ? { databaseUrl: options.databaseUrl } : options.dataDir ? { dataDir: options.dataDir } : { inMemory: true },
@@ -85,7 +93,7 @@ async function start(options: MockOptions, partner: Partner, onError: (error: un
       clock: new OffsetClock(options.now),
       onError,
     });
-    return { ctx, app: createHttpApp(ctx, { adminToken: options.adminToken ?? null }) };
+    return { ctx, app: createHttpApp(ctx, { adminToken: options.adminToken ?? null, hosts: { listenHost, extra: options.allowedHosts } }) };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
@@ -105,7 +113,7 @@ function unavailable(req: Request, res: Response, status: number, message: strin
  * A mock of its own: its own in-memory database unless given one, so two in one process never share state.
  * Nothing is opened until the first request or helper call, and everything waits for it.
  */
-export function createMock(options: MockOptions = {}): Mock {
+export function createMock(options: MockOptions = {}, internal: { listenHost?: string } = {}): Mock {
   checkOptions(options);
   const partner: Partner = { id: options.partner?.id ?? DEFAULT_PARTNER_ID, key: options.partner?.key ?? DEFAULT_PARTNER_KEY };
   const onError = options.onError ?? ((error: unknown) => console.error(error));
@@ -115,7 +123,7 @@ export function createMock(options: MockOptions = {}): Mock {
 
   const run = (): Promise<Running> => {
     if (closed) return Promise.reject(new MapiMockError('this mock is closed'));
-    starting ??= start(options, partner, onError).then((result) => {
+    starting ??= start(options, partner, onError, internal.listenHost).then((result) => {
       running = result;
       return result;
     });
