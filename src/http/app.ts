@@ -13,7 +13,7 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
   // The gateway comes first, ahead of any parser: it reads raw bytes.
   app.use(gatewayHandler(ctx.gateway));
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, store: ctx.store.kind });
+    res.json({ ok: true, store: ctx.store.kind, requestLog: { lost: ctx.requestLog.lost } });
   });
   // after the gateway (a POS may use any name) and the health check, before everything that reads or changes data
   app.use(hostGuard(allowedHostNames(options.hosts)));

@@ -102,7 +102,7 @@ export class KnexStore implements Store {
     return countTrades(this.knex);
   }
 
-  appendRequestLog(entries: RequestLogEntry[]): Promise<void> {
+  appendRequestLog(entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }> {
     return appendRequestLog(this.knex, entries);
   }
 
