@@ -7,6 +7,7 @@ import { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from '../config.ts';
 import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
 import type { Partner } from '../core/types.ts';
 import { createApp as createHttpApp } from '../http/app.ts';
+import { createHttpServer } from '../http/http-server.ts';
 import { openStore } from '../store/db.ts';
 import { loadDefaultRules } from '../store/default-rules.ts';
 import { MapiArgumentError, MapiMockError } from './errors.ts';
@@ -145,6 +146,8 @@ export function createMock(options: MockOptions = {}, internal: { listenHost?: s
     );
   });
 
+  // listen() as Express's, on a server that takes 1 MiB of headers and answers unparseable requests in XML
+  (outer as { listen: unknown }).listen = (...args: unknown[]) => (createHttpServer(outer).listen as (...a: unknown[]) => Server)(...args);
   const app = outer as unknown as MockApp;
   const mock: Mock = {
     ...mockHelpers(async () => (await run()).ctx, partner, app),
