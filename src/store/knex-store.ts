@@ -209,6 +209,19 @@ export class KnexStore implements Store {
     });
   }
 
+  async ping(timeoutMs: number): Promise<boolean> {
+    if (this.closing) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.knex.raw('select 1').then(() => true, () => false), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Idempotent: a second call waits for the first. */
   close(): Promise<void> {
     this.closing ??= (async () => {
