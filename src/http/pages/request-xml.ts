@@ -1,7 +1,7 @@
 // Reading a gateway answer the way a client does (fields, signature check), and laying it out for reading.
-import { parseAnswer } from '../../client/parse.ts';
+import { parseAnswer } from '../../core/answer-parse.ts';
 import { signParams } from '../../core/sign.ts';
-import { MapiResponseError } from '../../lib/errors.ts';
+import { MapiResponseError } from '../../core/errors.ts';
 
 export type AnswerReading =
   | {

@@ -1,7 +1,7 @@
 // Reading a gateway answer as a client does: GBK bytes → XML → is_success, the echoed request, the signed fields.
 import iconv from 'iconv-lite';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { MapiResponseError } from '../lib/errors.ts';
+import { MapiResponseError } from './errors.ts';
 
 export interface ParsedAnswer {
   /** `is_success` was `T` */
