@@ -10,7 +10,7 @@ import { createApp as createHttpApp } from '../http/app.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import { openStore } from '../store/db.ts';
 import { loadDefaultRules } from '../store/default-rules.ts';
-import { MapiArgumentError, MapiMockError } from './errors.ts';
+import { MapiArgumentError, MapiMockError } from '../core/errors.ts';
 import { type MockHelpers, mockHelpers } from './mock-handle.ts';
 
 export interface MockOptions {
