@@ -31,6 +31,8 @@ test('/healthz says the database is up; with the store gone it says down (503), 
   assert.deepEqual([down.status, down.body.ok, down.body.database], [503, false, 'down']);
   const browser = new PageSession(t.app);
   for (const path of ['/', '/trades', '/requests']) assertDownPage(await browser.get(path));
+  const api = await request(t.app).get('/api/trades');
+  assert.deepEqual([api.status, Object.keys(api.body.errors)], [503, ['database']]);
   await t.close().catch(() => undefined); // the store is already closed
 });
 
