@@ -72,7 +72,7 @@ test('a rule made in the form answers at the gateway', async () => {
   assert.equal(res.location, '/rules');
   const list = await s.follow(res);
   assert.match(list.text, /Created rule “Amount 12.34 fails”/);
-  assert.match(list.text, /until 2024-01-01 04:30:03 UTC/);
+  assert.match(list.text, /until 2024-01-01 12:30:03 GMT\+8/);
   const answer = await call(t.app, payParams({ trans_amount: '12.34' }));
   assert.equal(answer.fields.error, 'BUYER_BALANCE_NOT_ENOUGH');
   const rule = t.ctx.rules.get('form-made')!;

@@ -145,7 +145,7 @@ export function requestsPages(ctx: AppContext): Router {
           response: entry.response,
           prettyResponse: entry.response ? prettyXml(entry.response) : null,
         },
-        zone: zoneLabel(entry.at),
+        zone: zoneLabel(),
         params,
         rule: entry.ruleId ? { id: entry.ruleId, name: rule?.name ?? null, href: ruleHref(entry.ruleId) } : null,
         whyNoRule: whyNoRule(entry.isSuccess, entry.error),
