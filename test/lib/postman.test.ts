@@ -7,7 +7,8 @@ import { createApp, encodeForm, verifyResponse } from '../../src/index.ts';
 import { ownDatabase } from './own-database.ts';
 
 const db = await ownDatabase();
-const app = createApp(db.options);
+// the collection's URLs follow the Host it was fetched by: a name the mock is told to answer to
+const app = createApp({ ...db.options, allowedHosts: ['mock.test'] });
 after(async () => {
   await app.mock.close();
   await db.drop();
