@@ -4,6 +4,7 @@ import { clampLimit, fromJson, toDate, toNumber, type Db } from './rows.ts';
 interface RequestLogRow {
   id: string;
   at: Date | string;
+  partner_at: Date | string | null;
   method: string;
   path: string;
   raw_request: string;
@@ -21,7 +22,7 @@ interface RequestLogRow {
   trade_key: string | null;
 }
 
-// 17 columns a row: well under Postgres' 65,535 bind parameters per statement.
+// 18 columns a row: well under Postgres' 65,535 bind parameters per statement.
 const INSERT_CHUNK = 500;
 
 /**
@@ -44,6 +45,7 @@ function entryToRow(entry: RequestLogEntry): Omit<RequestLogRow, 'params'> & { p
   return {
     id: entry.id,
     at: entry.at,
+    partner_at: entry.partnerAt,
     method: clean(entry.method),
     path: clean(entry.path),
     raw_request: clean(entry.rawRequest),
@@ -66,6 +68,8 @@ function entryFromRow(row: RequestLogRow): RequestLogEntry {
   return {
     id: row.id,
     at: toDate(row.at),
+    // rows logged before the column existed: real time is the best there is
+    partnerAt: toDate(row.partner_at ?? row.at),
     method: row.method,
     path: row.path,
     rawRequest: row.raw_request,

@@ -54,6 +54,8 @@ export interface RequestLogEntry {
   id: string;
   /** real time */
   at: Date;
+  /** the time on the partner's clock when the request was handled (real time when no partner was known) */
+  partnerAt: Date;
   method: string;
   path: string;
   /** raw query string + body as received (latin1-safe base64 not needed: we keep the text form) */
