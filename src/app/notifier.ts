@@ -55,6 +55,7 @@ export async function enqueueNotices(
       charset,
       event: notice.event,
       createdAt: new Date(),
+      partnerAt: context.now,
     });
   }
 }

@@ -119,9 +119,24 @@ export interface NewNotification {
   charset: string;
   event: string;
   createdAt: Date;
+  /** when it was queued on the partner's clock (default: createdAt) */
+  partnerAt?: Date;
+}
+
+/** how the first delivery attempt went: what a test case judges (retries overwrite the last* fields) */
+export interface FirstAttempt {
+  at: Date;
+  /** answered with a body that, trimmed, is exactly `success` */
+  delivered: boolean;
+  status: number | null;
+  body: string | null;
+  error: string | null;
 }
 
 export interface NotificationRecord extends NewNotification {
+  partnerAt: Date;
+  /** null until the first attempt has ended */
+  firstAttempt: FirstAttempt | null;
   status: NotificationStatus;
   attempts: number;
   nextAt: Date;
