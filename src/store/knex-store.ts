@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Rule, StoredRule } from '../core/rules/types.ts';
 import type { Partner, Refund, Trade } from '../core/types.ts';
 import type {
+  CaseRun,
   NewNotification,
   NotificationAttempt,
   NotificationFilter,
@@ -15,6 +16,7 @@ import type {
   TradeFilter,
   TradeTx,
 } from './store.ts';
+import { deleteCaseRun, finishCaseRun, listCaseRuns, saveCaseRun } from './case-store.ts';
 import { listClockOffsets, setClockOffset } from './clock-store.ts';
 import { runMigrations } from './migrate.ts';
 import {
@@ -183,6 +185,22 @@ export class KnexStore implements Store {
     return resendNotification(this.knex, id);
   }
 
+  listCaseRuns(partner: string): Promise<CaseRun[]> {
+    return listCaseRuns(this.knex, partner);
+  }
+
+  saveCaseRun(run: CaseRun): Promise<void> {
+    return saveCaseRun(this.knex, run);
+  }
+
+  finishCaseRun(run: CaseRun, verdict: Pick<CaseRun, 'state' | 'reason' | 'evidence'>): Promise<boolean> {
+    return finishCaseRun(this.knex, run, verdict);
+  }
+
+  deleteCaseRun(partner: string, caseId: string): Promise<CaseRun | null> {
+    return deleteCaseRun(this.knex, partner, caseId);
+  }
+
   getChangeVersion(): Promise<number> {
     return getChangeVersion(this.knex);
   }
@@ -198,6 +216,8 @@ export class KnexStore implements Store {
 
   async resetRulesAndData(): Promise<void> {
     await this.knex.transaction(async (trx) => {
+      // a case's armed rule goes with the custom rules, so the case goes too
+      await trx('case_runs').del();
       await trx('custom_rules').del();
       await trx('default_rule_state').del();
       await trx('partner_clocks').del();

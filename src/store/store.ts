@@ -162,6 +162,22 @@ export interface NotificationFilter {
   limit?: number;
 }
 
+/** a test case started for a partner (the catalogue in src/core/cases says what it is) */
+export interface CaseRun {
+  partner: string;
+  caseId: string;
+  /** on the partner's clock */
+  startedAt: Date;
+  /** real time, to search the request log by */
+  startedRealAt: Date;
+  /** the verdict once given (it stays until reset); null while waiting */
+  state: 'passed' | 'failed' | null;
+  reason: string | null;
+  evidence: Array<{ kind: 'request' | 'notification'; id: string }> | null;
+  /** the one-shot rule Start armed, if the case arms one */
+  ruleId: string | null;
+}
+
 export interface Store {
   /** 'pg' or 'pglite' */
   readonly kind: 'pg' | 'pglite';
@@ -227,12 +243,21 @@ export interface Store {
   /** pending again and due now; null when unknown */
   resendNotification(id: string): Promise<NotificationRecord | null>;
 
+  /** the partner's started cases */
+  listCaseRuns(partner: string): Promise<CaseRun[]>;
+  /** inserts or replaces by (partner, caseId) */
+  saveCaseRun(run: CaseRun): Promise<void>;
+  /** writes the verdict if that run is still there and still waiting; false otherwise */
+  finishCaseRun(run: CaseRun, verdict: Pick<CaseRun, 'state' | 'reason' | 'evidence'>): Promise<boolean>;
+  /** the run removed, or null */
+  deleteCaseRun(partner: string, caseId: string): Promise<CaseRun | null>;
+
   /** a value shared by every instance on this database, created from `value` the first time */
   getOrCreateSetting(key: string, value: string): Promise<string>;
 
   /** trades, refunds, notifications and the request log gone (partners stay) */
   clearData(): Promise<void>;
-  /** custom rules, default rule state, clocks, trades, refunds and the request log gone (partners stay) */
+  /** custom rules, default rule state, clocks, case runs, trades, refunds and the request log gone (partners stay) */
   resetRulesAndData(): Promise<void>;
   close(): Promise<void>;
 }

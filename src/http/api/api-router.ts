@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
+import { CaseService } from '../../app/case-service.ts';
 import { adminRouter } from './admin-routes.ts';
 import { requireBearer } from './auth.ts';
+import { caseRouter } from './case-routes.ts';
 import { dataRouter } from './data-routes.ts';
 import { apiErrorHandler, jsonBody } from './json.ts';
 import { notificationRouter } from './notification-routes.ts';
@@ -26,6 +28,7 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   router.use(dataRouter(admin));
   router.use('/postman', postmanRouter(ctx));
   router.use('/notifications', notificationRouter(ctx));
+  router.use('/cases', caseRouter(new CaseService(ctx)));
   router.use(apiErrorHandler);
   return router;
 }
