@@ -1,6 +1,6 @@
 import { md5Hex, signingString } from '../core/sign.ts';
-import { MapiArgumentError } from '../lib/errors.ts';
-import { type ParsedAnswer, parseAnswer } from './parse.ts';
+import { MapiArgumentError } from '../core/errors.ts';
+import { type ParsedAnswer, parseAnswer } from '../core/answer-parse.ts';
 
 export interface VerifiedAnswer extends ParsedAnswer {
   /** the answer is signed and its sign matches its fields and the key */

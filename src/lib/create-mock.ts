@@ -9,7 +9,7 @@ import type { Partner } from '../core/types.ts';
 import { createApp as createHttpApp } from '../http/app.ts';
 import { openStore } from '../store/db.ts';
 import { loadDefaultRules } from '../store/default-rules.ts';
-import { MapiArgumentError, MapiMockError } from './errors.ts';
+import { MapiArgumentError, MapiMockError } from '../core/errors.ts';
 import { type MockHelpers, mockHelpers } from './mock-handle.ts';
 
 export interface MockOptions {

@@ -4,7 +4,7 @@ import { MapiClient } from '../client/mapi-client.ts';
 import type { MapiCharset } from '../client/signing.ts';
 import type { Partner } from '../core/types.ts';
 import { type Mock, type MockOptions, createMock } from './create-mock.ts';
-import { MapiArgumentError } from './errors.ts';
+import { MapiArgumentError } from '../core/errors.ts';
 
 export interface ServerOptions extends MockOptions {
   /** default 0: a free port */
