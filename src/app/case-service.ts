@@ -1,6 +1,6 @@
 // Integration test cases for one partner: Start arms a one-shot rule, reading grades from the logs, a verdict stays.
 import { randomBytes } from 'node:crypto';
-import { parseAnswer } from '../client/parse.ts';
+import { parseAnswer } from '../core/answer-parse.ts';
 import { CASES, countStates, getCase, gradeCase, type CaseCounts } from '../core/cases/catalogue.ts';
 import type { CaseDefinition, CaseState, Evidence, LoggedNotification, LoggedRequest } from '../core/cases/types.ts';
 import type { CaseRun, RequestLogEntry } from '../store/store.ts';
