@@ -20,8 +20,6 @@ export const CASES: readonly CaseDefinition[] = [
   notifyAck,
 ];
 
-export const CASE_IDS: readonly string[] = CASES.map((c) => c.id);
-
 export function getCase(id: string): CaseDefinition | undefined {
   return CASES.find((c) => c.id === id);
 }

@@ -2,6 +2,13 @@
 import type { Outcome } from '../rules/types.ts';
 import type { ServiceName } from '../types.ts';
 
+/** the contract's case ids (design: "Contract additions"), in the catalogue's order */
+export const CASE_IDS = [
+  'pay-success', 'pay-failed', 'pay-unknown-query', 'pay-timeout-cancel', 'pay-reset-recover', 'pay-bad-sign',
+  'refund-partial-full', 'refund-unknown-retry', 'cancel-retry', 'gbk-charset', 'notify-ack',
+] as const;
+export type CaseId = (typeof CASE_IDS)[number];
+
 export const CASE_STATES = ['not_started', 'waiting', 'passed', 'failed'] as const;
 export type CaseState = (typeof CASE_STATES)[number];
 
@@ -67,7 +74,7 @@ export interface ArmedAnswer {
 }
 
 export interface CaseDefinition {
-  id: string;
+  id: CaseId;
   title: string;
   /** what the tester does, in order */
   steps: readonly string[];
