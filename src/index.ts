@@ -16,3 +16,4 @@ export type { ParsedAnswer } from './core/answer-parse.ts';
 export { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from './config.ts';
 export { SERVICES, type Partner, type ServiceName, type TradeState } from './core/types.ts';
 export type { Condition, Fault, Operator, Outcome, Rule } from './core/rules/types.ts';
+export { CASE_IDS } from './core/cases/types.ts';
