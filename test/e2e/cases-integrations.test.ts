@@ -35,29 +35,20 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** a sale, then the till left alone (the partner's clock moved on) */
+const sellAndWait = (seconds: number) => async (pos: ScriptedPos, id: string) => {
+  await pos.sell(id);
+  await pos.wait(seconds);
+};
+
 /** what the tester does for each case once it is started; the same script for both integrations */
 const SCRIPTS: Record<CaseId, (pos: ScriptedPos, id: string) => Promise<unknown>> = {
   'pay-success': (pos, id) => pos.sell(id, { transName: '咖啡', charset: 'GBK' }),
-  'pay-failed': async (pos, id) => {
-    await pos.sell(id);
-    await pos.wait(61);
-  },
-  'pay-unknown-query': async (pos, id) => {
-    await pos.sell(id);
-    await pos.wait(61);
-  },
-  'pay-timeout-cancel': async (pos, id) => {
-    await pos.sell(id);
-    await pos.wait(181);
-  },
-  'pay-reset-recover': async (pos, id) => {
-    await pos.sell(id);
-    await pos.wait(61);
-  },
-  'pay-bad-sign': async (pos, id) => {
-    await pos.sell(id);
-    await pos.wait(61);
-  },
+  'pay-failed': sellAndWait(61),
+  'pay-unknown-query': sellAndWait(61),
+  'pay-timeout-cancel': sellAndWait(181),
+  'pay-reset-recover': sellAndWait(61),
+  'pay-bad-sign': sellAndWait(61),
   'refund-partial-full': async (pos, id) => {
     await pos.sell(id, { amount: '10.00' });
     await pos.refund(id, '4.00');
