@@ -209,7 +209,7 @@ export class MapiClient {
     const status = answer.status;
     let verified;
     try {
-      verified = verifyResponse(answer.body, this.key);
+      verified = verifyResponse(answer.body, this.key, this.charset);
     } catch (error) {
       if (error instanceof MapiResponseError) throw new MapiResponseError(`${error.message} (HTTP ${status})`, status, error.raw);
       throw error;

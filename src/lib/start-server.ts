@@ -33,7 +33,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const { port = 0, host = '127.0.0.1', ...mockOptions } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new MapiArgumentError('port', `must be a whole number from 0 to 65535; got ${port}`);
-  const mock = createMock(mockOptions);
+  const mock = createMock(mockOptions, { listenHost: host });
   try {
     await mock.ready();
   } catch (error) {

@@ -9,7 +9,7 @@ const KEY = '0123456789abcdefghijklmnopqrstuv';
 
 test('values come back exactly as the gateway signed them: entities decoded once, references to wide characters too', () => {
   const memo = '&amp; <b> ]]> "q" 咖啡 😀 &#x41;';
-  const { xml } = renderSuccess({ echo: [['memo', memo]], fields: { result_code: 'SUCCESS', memo }, key: KEY });
+  const { xml } = renderSuccess({ echo: [['memo', memo]], fields: { result_code: 'SUCCESS', memo }, key: KEY, charset: 'utf-8' });
   const answer = parseAnswer(encodeXmlGbk(xml));
   assert.equal(answer.fields.memo, memo);
   assert.equal(answer.request.memo, memo);

@@ -3,7 +3,7 @@ import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { CaseService } from '../../app/case-service.ts';
 import { adminRouter } from './admin-routes.ts';
-import { requireBearer } from './auth.ts';
+import { refuseCrossSite, requireBearer } from './auth.ts';
 import { caseRouter } from './case-routes.ts';
 import { dataRouter } from './data-routes.ts';
 import { apiErrorHandler, jsonBody } from './json.ts';
@@ -21,6 +21,7 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   const admin = new AdminService(ctx);
   const router = Router();
   // before the body is read: a caller without the token gets nothing parsed
+  router.use(refuseCrossSite(options.adminToken));
   router.use(requireBearer(options.adminToken));
   router.use(jsonBody());
   router.use('/rules', rulesRouter(ctx, admin));

@@ -2,6 +2,7 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { create } from 'xmlbuilder2';
 import { parseAnswer } from '../../core/answer-parse.ts';
+import { type Charset, answerCharset } from '../../core/charset.ts';
 import { signParams } from '../../core/sign.ts';
 import { MapiResponseError } from '../../core/errors.ts';
 
@@ -15,6 +16,8 @@ export type AnswerReading =
       fields: Array<{ name: string; value: string }>;
       sign: string | null;
       signType: string | null;
+      /** what the sign is over: the bytes of the request's `_input_charset`, as echoed */
+      charset: Charset;
     }
   | { ok: false; message: string };
 
@@ -34,6 +37,7 @@ export function readAnswerXml(xml: string): AnswerReading {
       error: answer.isSuccess ? null : (answer.error ?? null),
       fields: Object.entries(answer.fields).map(([name, value]) => ({ name, value })),
       sign: answer.sign,
+      charset: answerCharset(answer.request._input_charset),
       signType: answer.signType,
     };
   } catch (error) {
@@ -42,12 +46,12 @@ export function readAnswerXml(xml: string): AnswerReading {
   }
 }
 
-/** The client's check: the `<response><alipay>` fields, sorted, empties left out, key appended, MD5 over GBK. */
+/** The client's check: the `<response><alipay>` fields, sorted, empties left out, key appended, MD5 in the request's charset. */
 export function checkAnswerSign(reading: Extract<AnswerReading, { ok: true }>, key: string): SignCheck {
   if (reading.sign === null) return { state: 'unsigned' };
   const fields: Record<string, string> = Object.create(null);
   for (const { name, value } of reading.fields) fields[name] = value;
-  const expected = signParams(fields, key, 'gbk');
+  const expected = signParams(fields, key, reading.charset);
   return expected === reading.sign ? { state: 'verified' } : { state: 'mismatch', expected, got: reading.sign };
 }
 
