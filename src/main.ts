@@ -26,7 +26,6 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
   const app = createApp(ctx, { adminToken: config.adminToken, hosts: { listenHost: config.host, extra: config.allowedHosts } });
   const server = createHttpServer(app).listen(config.port, config.host);
   await once(server, 'listening');
-  server.keepAliveTimeout = 65_000;
 
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

@@ -194,16 +194,7 @@ export function mockHelpers(
       },
       list: async (filter = {}) => {
         const service = filter.service === undefined || filter.service === '*' ? filter.service : requireService(filter.service);
-        return (await rules())
-          .list()
-          .filter(
-            (rule) =>
-              (service === undefined || rule.service === service) &&
-              (filter.partner === undefined || rule.partner === filter.partner) &&
-              (filter.source === undefined || rule.source === filter.source) &&
-              (filter.enabled === undefined || rule.enabled === filter.enabled),
-          )
-          .map(ruleItem);
+        return (await rules()).list({ service, partner: filter.partner, source: filter.source, enabled: filter.enabled }).map(ruleItem);
       },
       update: async (id, changes) => stored(await (await rules()).update(id, withServiceName(changes), 'patch')),
       remove: async (id) => {

@@ -21,7 +21,9 @@ const { knex } = knexModule;
 /** The one place that picks the driver. The store is not migrated here: call `store.migrate()`. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.databaseUrl) {
-    const db = knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 10 } });
+    // while the server is away every acquire warns with a stack trace: its first line says all there is to say
+    const log = { warn: (message: unknown) => console.warn(`database: ${String(message).split('\n')[0]}`) };
+    const db = knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 10 }, log });
     await checkConnection(db);
     return new KnexStore(db, 'pg');
   }
