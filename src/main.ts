@@ -37,7 +37,7 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     `  partner:    ${partner.id}`,
     `  MD5 key:    ${partner.key}`,
     `  rules:      ${ctx.rules.list().length} (${defaultRules.length} default)`,
-    `  database:   ${store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/`}`,
+    `  database:   ${store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}/pg/`}`,
   ];
   const stop = async () => {
     server.close();

@@ -43,15 +43,15 @@ import {
 import { countTrades, createTradeTx, listRefunds, listTrades } from './trade-store.ts';
 
 /**
- * The Store on a knex instance: the same code for pg and PGlite. `onClose` runs after knex is destroyed
- * (db.ts closes the PGlite instance it made there).
+ * The Store on a knex instance: the same code for a PostgreSQL server and the embedded one. `onClose` runs after knex is destroyed
+ * (db.ts stops the embedded server or drops the scratch database there).
  */
 export class KnexStore implements Store {
   private closing: Promise<void> | null = null;
 
   constructor(
     private readonly knex: Knex,
-    readonly kind: 'pg' | 'pglite',
+    readonly kind: 'pg' | 'embedded',
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 

@@ -146,8 +146,8 @@ export interface NotificationFilter {
 }
 
 export interface Store {
-  /** 'pg' or 'pglite' */
-  readonly kind: 'pg' | 'pglite';
+  /** 'pg' (DATABASE_URL) or 'embedded' (PostgreSQL started by the mock) */
+  readonly kind: 'pg' | 'embedded';
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: TradeTx) => Promise<T>): Promise<T>;
   /** reads outside any transaction: for requests that turn out to change nothing (most queries) */
