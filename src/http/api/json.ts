@@ -6,13 +6,17 @@ export type Errors = Record<string, string>;
 export type Checked<T> = { ok: true; data: T } | { ok: false; errors: Errors };
 
 export const API_BODY_LIMIT = 1024 * 1024;
+/** an export of 10,000 rules is ~3.4 MB: what the server exported must import back */
+export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
 
 /**
  * Every body is read as JSON whatever its content type: `curl -d '{...}'` sends form-urlencoded, and a JSON
  * API that ignored such a body would fail in a confusing way. Strict: only objects and arrays (imports).
  */
 export function jsonBody(): RequestHandler {
-  return express.json({ limit: API_BODY_LIMIT, strict: true, type: () => true });
+  const json = express.json({ limit: API_BODY_LIMIT, strict: true, type: () => true });
+  const importJson = express.json({ limit: IMPORT_BODY_LIMIT, strict: true, type: () => true });
+  return (req, res, next) => (req.method === 'POST' && req.path === '/rules/import' ? importJson : json)(req, res, next);
 }
 
 export function sendErrors(res: Response, status: number, errors: Errors): void {
@@ -57,6 +61,7 @@ interface HttpError {
   type?: string;
   expose?: boolean;
   message?: string;
+  limit?: number;
 }
 
 /** JSON for every failure under /api: the parser's own errors as 4xx on `body`, anything else as a bare 500 */
@@ -67,7 +72,7 @@ export function apiErrorHandler(error: unknown, _req: Request, res: Response, ne
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as HttpError;
   const status = e.status ?? e.statusCode ?? 500;
-  if (e.type === 'entity.too.large') sendErrors(res, 413, { body: `must be at most ${API_BODY_LIMIT} bytes (1 MiB)` });
+  if (e.type === 'entity.too.large') sendErrors(res, 413, { body: `must be at most ${e.limit ?? API_BODY_LIMIT} bytes` });
   else if (e.type === 'entity.parse.failed') sendErrors(res, 400, { body: `is not a JSON object or array: ${e.message ?? 'malformed'}` });
   else if (status >= 400 && status < 500 && e.expose) sendErrors(res, status, { body: e.message ?? 'cannot be read' });
   else {
