@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Figures, measure } from './load.ts';
 import { customRules, payForm, queryForm, refundForm, staticAnswer } from './requests.ts';
-import { PEERS, type Target, installPeers, startBareNode, startMapiMock, startMountebank, startWireMock, treeRssMb } from './targets.ts';
+import { PEERS, type Target, installPeers, startBareNode, startMapiMock, startMountebank, startWireMock, treeMemoryMb } from './targets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,7 +32,7 @@ const notes: string[] = [];
 
 async function drive(target: Target, name: string, kind: Row['kind'], body: (i: number) => string, resultCode: string, warmup = WARMUP, counter = { i: 0 }) {
   const f = await measure({ url: target.url, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: warmup, body, resultCode }, counter);
-  const figures = { ...f, rssMb: target.pid ? treeRssMb(target.pid) : null };
+  const figures = { ...f, rssMb: target.pid ? treeMemoryMb(target.pid) : null };
   rows.push({ name, figures, kind });
   console.log(`  ${name}: ${figures.rps} req/s, p99 ${figures.p99} ms, errors ${figures.errors}`);
   return figures;
@@ -68,8 +68,8 @@ async function mapiWorkloads(label: string, env: NodeJS.ProcessEnv, ruleCount: n
   try {
     const base = mock.url.replace(/\/gateway\.do$/, '');
     await importRules(base, ruleCount);
-    const idle = mock.pid ? treeRssMb(mock.pid) : null;
-    notes.push(`${label}: RSS after start and ${ruleCount} rules, idle: ${idle} MB`);
+    const idle = mock.pid ? treeMemoryMb(mock.pid) : null;
+    notes.push(`${label}: memory (PSS) after start and ${ruleCount} rules, idle: ${idle} MB`);
     const run = Date.now().toString(36);
     await drive(mock, `${label}: pay answered by rule 9901`, 'mapi', (i) => payForm(`R${run}-${i}`, '9901'), 'FAILED');
     const pays = { i: 0 };
@@ -88,7 +88,7 @@ async function startup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mapi-bench-start-'));
   try {
     for (const when of ['new', 'existing']) {
-      const mock = await startMapiMock(PORT + 6, { DATA_DIR: dir, DATABASE_URL: '' });
+      const mock = await startMapiMock(PORT + 6, { DATA_DIR: dir, DATABASE_URL: '' }, true);
       notes.push(`npm start → first answer, ${when} data folder: ${Math.round(mock.startedMs)} ms (target ${when === 'new' ? 3000 : 1500})`);
       await mock.stop();
     }
@@ -105,7 +105,7 @@ function report(): void {
   const limit = rows.find((r) => r.kind === 'limit')?.figures.rps ?? 0;
   const ratio = (n: number, d: number) => (d > 0 ? `${(n / d).toFixed(2)}×` : '–');
   console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP} s warm-up (WireMock +10 s), node ${process.version}\n`);
-  console.log('| target | req/s | p50 ms | p99 ms | errors | RSS MB | × faster peer | × limit |');
+  console.log('| target | req/s | p50 ms | p99 ms | errors | memory MB (PSS) | × faster peer | × limit |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const { name, figures: f } of rows) {
     console.log(`| ${name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.rssMb ?? '–'} | ${ratio(f.rps, peer)} | ${ratio(f.rps, limit)} |`);

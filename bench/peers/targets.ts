@@ -30,8 +30,11 @@ export function installPeers(): void {
   });
 }
 
-/** Sum of the resident memory of a process and all its descendants (postgres, tsx's child), in MB. */
-export function treeRssMb(pid: number): number {
+/**
+ * Memory of a process and all its descendants (postgres, tsx's child), in MB: the sum of their proportional set
+ * sizes, so that memory the processes share (PostgreSQL's shared buffers) is counted once, not once per process.
+ */
+export function treeMemoryMb(pid: number): number {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -46,7 +49,7 @@ export function treeRssMb(pid: number): number {
   let kb = 0;
   const visit = (p: number) => {
     try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
       kb += Number(m?.[1] ?? 0);
     } catch {
       return;
@@ -131,14 +134,25 @@ export async function startMountebank(port: number, impostor: number, answer: Bu
   return { url: `http://127.0.0.1:${impostor}/gateway.do`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
-/** mapi-mock from the working tree, as `npm start` runs it (tsx src/main.ts), with the environment given. */
-export async function startMapiMock(port: number, env: NodeJS.ProcessEnv): Promise<Target & { startedMs: number }> {
+/** mapi-mock from the working tree as `npm start` runs it (tsx src/main.ts), or through npm itself (start-up times). */
+export async function startMapiMock(port: number, env: NodeJS.ProcessEnv, viaNpm = false): Promise<Target & { startedMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/main.ts'], {
+  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, [join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/main.ts']];
+  // a group of its own: npm and tsx stand between us and the server, and the stop must reach the server itself
+  const child = spawn(command, args, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
   });
   const url = `http://127.0.0.1:${port}/gateway.do`;
   await waitFor(async () => (await fetch(url)).ok, 60_000, 'mapi-mock');
-  return { url, pid: child.pid!, startedMs: performance.now() - started, stop: () => stopChild(child) };
+  const stop = async () => {
+    const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+    // npm may be gone before the server has flushed and let go of its data folder
+    await waitFor(async () => !(await fetch(url).then(() => true, () => false)), 15_000, 'mapi-mock to stop');
+    if (env.DATA_DIR) await waitFor(async () => !existsSync(join(env.DATA_DIR!, 'mapi-mock.lock')), 15_000, 'the data folder lock');
+  };
+  return { url, pid: child.pid!, startedMs: performance.now() - started, stop };
 }
