@@ -3,43 +3,51 @@
 (() => {
   'use strict';
 
-  const ROW_FIELD = /^when\.(?:\d+|__i__)\./;
+  const ROW_FIELD = /^(?:when|whenAny\.\d+)\.(?:\d+|__i__)\./;
 
-  /** names, ids and labels of every row follow its position, as the server would render them */
+  /** names, ids and labels of every row follow its position in its list, as the server would render them */
   function renumber(container) {
+    const prefix = container.getAttribute('data-prefix') || 'when';
+    const group = container.getAttribute('data-group');
     container.querySelectorAll('[data-condition]').forEach((row, i) => {
       row.querySelectorAll('[name], [id], [for], [aria-describedby]').forEach((el) => {
         for (const attr of ['name', 'id', 'for', 'aria-describedby']) {
           const value = el.getAttribute(attr);
-          if (value && ROW_FIELD.test(value)) el.setAttribute(attr, value.replace(ROW_FIELD, `when.${i}.`));
+          if (value && ROW_FIELD.test(value)) el.setAttribute(attr, value.replace(ROW_FIELD, `${prefix}.${i}.`));
         }
       });
       const remove = row.querySelector('[data-remove-condition]');
-      if (remove) remove.value = `remove-condition-${i}`;
+      if (remove) remove.value = group === null ? `remove-condition-${i}` : `remove-group-condition-${group}-${i}`;
     });
   }
 
   function setupConditions(form) {
-    const container = form.querySelector('#conditions');
     const template = form.querySelector('#condition-template');
-    const add = form.querySelector('#add-condition');
-    if (!container || !template || !add) return;
-    add.addEventListener('click', (event) => {
-      event.preventDefault();
-      container.appendChild(template.content.cloneNode(true));
-      renumber(container);
-      const rows = container.querySelectorAll('[data-condition]');
-      rows[rows.length - 1]?.querySelector('input')?.focus();
+    if (!template) return;
+    form.querySelectorAll('[data-add-condition]').forEach((add) => {
+      const container = form.querySelector(`[id="${add.getAttribute('data-add-condition')}"]`);
+      if (!container) return;
+      add.addEventListener('click', (event) => {
+        event.preventDefault();
+        container.appendChild(template.content.cloneNode(true));
+        renumber(container);
+        const rows = container.querySelectorAll('[data-condition]');
+        rows[rows.length - 1]?.querySelector('input')?.focus();
+      });
     });
-    container.addEventListener('click', (event) => {
-      const button = event.target instanceof Element ? event.target.closest('[data-remove-condition]') : null;
-      if (!button) return;
-      event.preventDefault();
-      button.closest('[data-condition]')?.remove();
-      // with no row left the container is emptied, so that its "no condition" note shows
-      if (!container.querySelector('[data-condition]')) container.replaceChildren();
-      renumber(container);
-      add.focus();
+    form.querySelectorAll('.conditions[data-prefix]').forEach((container) => {
+      container.addEventListener('click', (event) => {
+        const button = event.target instanceof Element ? event.target.closest('[data-remove-condition]') : null;
+        if (!button) return;
+        // the last row of a group: the server removes the group with it
+        if (container.getAttribute('data-group') !== null && container.querySelectorAll('[data-condition]').length === 1) return;
+        event.preventDefault();
+        button.closest('[data-condition]')?.remove();
+        // with no row left the container is emptied, so that its "no condition" note shows
+        if (!container.querySelector('[data-condition]')) container.replaceChildren();
+        renumber(container);
+        form.querySelector(`[data-add-condition="${container.id}"]`)?.focus();
+      });
     });
   }
 
@@ -82,8 +90,14 @@
       }
     };
     const showService = () => {
-      if (!vocabulary || !service) return;
+      if (!service) return;
       const name = service.value;
+      // "apply it anyway" exists only for refund and cancel rules
+      form.querySelectorAll('[data-services]').forEach((block) => {
+        const checked = block.querySelector('input[type="checkbox"]')?.checked;
+        block.hidden = !checked && !block.getAttribute('data-services').split(' ').includes(name);
+      });
+      if (!vocabulary) return;
       if (resultCode && vocabulary.resultCodes[name]) fillOptions(resultCode, vocabulary.resultCodes[name], true);
       if (vocabulary.params[name]) fillDatalist(form.querySelector('#param-suggestions'), vocabulary.params[name]);
       if (vocabulary.errors[name]) fillDatalist(form.querySelector('#business-errors'), vocabulary.errors[name]);
@@ -91,6 +105,7 @@
     type?.addEventListener('change', showType);
     service?.addEventListener('change', showService);
     showType();
+    showService();
   }
 
   function formatLeft(seconds) {

@@ -2,12 +2,12 @@
 import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { realpathSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createContext } from './app/context.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createListener } from './http/app.ts';
+import { createHttpServer } from './http/http-server.ts';
 import { DataDirInUseError } from './store/data-dir-lock.ts';
 import { openStore } from './store/db.ts';
 import { DefaultRulesError, loadDefaultRules } from './store/default-rules.ts';
@@ -23,8 +23,8 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     forceDefaultKey: Boolean(process.env.DEFAULT_PARTNER_KEY),
     defaultRules,
   });
-  const server = createServer(createListener(ctx, { adminToken: config.adminToken }));
-  server.listen(config.port, config.host);
+  const listener = createListener(ctx, { adminToken: config.adminToken, hosts: { listenHost: config.host, extra: config.allowedHosts } });
+  const server = createHttpServer(listener).listen(config.port, config.host);
   await once(server, 'listening');
   server.keepAliveTimeout = 65_000;
 

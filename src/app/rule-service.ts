@@ -79,6 +79,9 @@ export class RuleService {
     } else this.pendingHits.set(rule.id, { id: rule.id, source: rule.source, count: 1, lastHitAt: at });
     rule.hits += 1;
     rule.lastHitAt = at.toISOString();
+    // the database took the use already; the copy in memory follows at once, so that explain and the pages say
+    // "no uses left" before the reload that the change version brings
+    if (rule.source === 'custom' && rule.remainingUses !== null) rule.remainingUses = Math.max(0, rule.remainingUses - 1);
   }
 
   async flushHits(): Promise<void> {

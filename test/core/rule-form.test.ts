@@ -57,7 +57,7 @@ test('a posted form becomes the rule JSON: blank rows dropped, lists split, numb
   assert.equal(form.when.length, 3);
   const { input, rows, errors } = ruleInputFromForm(form);
   assert.deepEqual(errors, {});
-  assert.deepEqual(rows, [0, 2]);
+  assert.deepEqual(rows, { when: [0, 2], whenAny: [] });
   assert.deepEqual(input, {
     name: ' Amount 12.34 fails ',
     service: PAY,
@@ -104,7 +104,7 @@ test('pending, gateway and fault answers take only their own fields', () => {
 test('field lines: blank lines skipped, a line without = reported, the first = splits', () => {
   assert.deepEqual(parseFieldLines('a=1\n\nb = x=y\n'), { fields: { a: '1', b: 'x=y' }, problem: null });
   assert.deepEqual(parseFieldLines('a=1\noops'), { fields: { a: '1' }, problem: 'line 2: write name=value' });
-  const { errors } = ruleInputFromForm({ ...emptyRuleForm(), fields: 'oops' });
+  const { errors } = ruleInputFromForm({ ...emptyRuleForm(), everyRequest: true, fields: 'oops' });
   assert.deepEqual(errors, { 'then.fields': 'line 1: write name=value' });
 });
 
@@ -124,11 +124,11 @@ test('schema errors land on the inputs: condition indexes map back to form rows,
 test('the buttons: save by default, preview, add a row, remove row N', () => {
   assert.equal(formAction({}), 'save');
   assert.equal(formAction({ action: 'preview' }), 'preview');
-  assert.deepEqual(formAction({ action: 'remove-condition-2' }), { remove: 2 });
+  assert.deepEqual(formAction({ action: 'remove-condition-2' }), { remove: 2, group: null });
   const form = formFromBody(posted);
-  const added = applyRowAction(form, 'add-condition');
+  const added = applyRowAction(form, { add: 'when' });
   assert.deepEqual(added.when.at(-1), { param: '', op: 'eq', value: '' });
-  assert.deepEqual(applyRowAction(form, { remove: 0 }).when.map((row) => row.param), ['', 'currency']);
+  assert.deepEqual(applyRowAction(form, { remove: 0, group: null }).when.map((row) => row.param), ['', 'currency']);
 });
 
 test('a stored rule fills the form, and the form gives the same rule back', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PARTNER, type TestApp, createTestApp } from '../helpers/app.ts';
 import { call, payParams } from '../helpers/mapi.ts';
 import { NASTY, PageSession, assertEscaped } from '../helpers/pages.ts';
+import { ruleFormBody } from '../helpers/rule-form.ts';
 
 let t: TestApp;
 before(async () => {
@@ -13,33 +14,7 @@ after(() => t.close());
 const PAY = 'alipay.acquire.overseas.spot.pay';
 const REFUND = 'alipay.acquire.overseas.spot.refund';
 
-/** the form as a browser sends it for a new pay rule, with `overrides` laid over */
-function ruleForm(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    service: PAY,
-    partner: '',
-    name: '',
-    priority: '0',
-    enabled: 'on',
-    'when.0.param': 'trans_amount',
-    'when.0.op': 'eq',
-    'when.0.value': '12.34',
-    'then.type': 'business',
-    'then.resultCode': 'FAILED',
-    'then.error': 'BUYER_BALANCE_NOT_ENOUGH',
-    'then.fields': '',
-    'then.delayMs': '0',
-    'then.settleTo': '',
-    'then.settleAfterQueries': '',
-    'then.settleAfterSeconds': '',
-    'then.fault': 'delay',
-    durationMinutes: '',
-    activeUntil: '',
-    remainingUses: '',
-    action: 'save',
-    ...overrides,
-  };
-}
+const ruleForm = ruleFormBody;
 
 /** the text of the field error shown beside input `name`, or null */
 function fieldError(html: string, name: string): string | null {
@@ -72,11 +47,12 @@ test('a rule made in the form answers at the gateway', async () => {
   assert.equal(res.location, '/rules');
   const list = await s.follow(res);
   assert.match(list.text, /Created rule “Amount 12.34 fails”/);
-  assert.match(list.text, /until 2024-01-01 04:30:03 UTC/);
+  assert.match(list.text, /until 2024-01-01 12:30:03 GMT\+8/);
   const answer = await call(t.app, payParams({ trans_amount: '12.34' }));
   assert.equal(answer.fields.error, 'BUYER_BALANCE_NOT_ENOUGH');
   const rule = t.ctx.rules.get('form-made')!;
-  assert.deepEqual([rule.source, rule.remainingUses, rule.activeUntil], ['custom', 5, '2024-01-01T04:30:03.000Z']);
+  // the pay above took one of the five uses
+  assert.deepEqual([rule.source, rule.remainingUses, rule.activeUntil], ['custom', 4, '2024-01-01T04:30:03.000Z']);
   await t.ctx.rules.remove('form-made');
 });
 

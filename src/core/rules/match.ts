@@ -1,7 +1,8 @@
 // Which rules answer a request, best first, without scanning them all: rules are bucketed by (service, partner)
-// and, when they have an eq / in condition, by that condition's value, so a request looks up its own value.
+// and, when they have an eq / in condition in `when`, by that condition's value, so a request looks up its own value.
+// A rule whose only eq / in conditions sit in `whenAny` groups is scanned: no single value is required of it.
 import { compileCondition, equalityKey, readParam, type ConditionTest } from './conditions.ts';
-import type { Condition, FailedCondition, MatchInput, NearMiss, StoredRule } from './types.ts';
+import type { Condition, DormantReason, FailedCondition, MatchInput, NearMiss, StoredRule } from './types.ts';
 
 interface Compiled {
   condition: Condition;
@@ -15,9 +16,12 @@ interface Entry {
   /** activeUntil in ms; Infinity for none */
   until: number;
   conditions: Compiled[];
+  /** the whenAny groups; empty: none */
+  groups: Compiled[][];
 }
 
 interface Bucket {
+  /** every rule of the scope, disabled ones too (explain names them) */
   all: Entry[];
   /** rules without an indexable condition: checked for every request of their scope */
   scan: Entry[];
@@ -64,17 +68,20 @@ export class RuleIndex {
   constructor(rules: readonly StoredRule[]) {
     // creation times parsed once, not in every comparison
     const times = new Map(rules.map((rule) => [rule, timeOf(rule.createdAt)]));
-    const ordered = rules.filter((rule) => rule.enabled).sort((a, b) => comparePrecedence(a, b, times));
-    this.size = ordered.length;
+    const ordered = [...rules].sort((a, b) => comparePrecedence(a, b, times));
+    this.size = ordered.filter((rule) => rule.enabled).length;
     ordered.forEach((rule, rank) => {
       const entry: Entry = {
         rule,
         rank,
         until: rule.activeUntil === null ? Infinity : timeOf(rule.activeUntil),
-        conditions: rule.when.map((condition) => ({ condition, test: compileCondition(condition) })),
+        conditions: compileAll(rule.when),
+        groups: (rule.whenAny ?? []).filter((group) => group.length > 0).map(compileAll),
       };
       const bucket = this.bucket(rule.service, rule.partner);
       bucket.all.push(entry);
+      // a disabled rule never answers: only explain sees it
+      if (!rule.enabled) return;
       const on = indexCondition(rule);
       if (!on) {
         bucket.scan.push(entry);
@@ -112,33 +119,37 @@ export class RuleIndex {
     return found.sort((a, b) => a.rank - b.rank).map((entry) => entry.rule);
   }
 
-  /** the rule that would answer, and the live rules of the request's scope that missed, closest first */
+  /**
+   * The rule that would answer, and the near misses of the request's scope, closest first: live rules that failed
+   * some condition, and rules that held on every condition but are expired, used up or disabled (with the reason).
+   */
   explain(input: MatchInput): { rule: StoredRule | null; nearMisses: NearMiss[] } {
     const now = input.now.getTime();
     let best: Entry | null = null;
-    const misses: Array<{ entry: Entry; failed: FailedCondition[] }> = [];
+    const misses: Array<{ entry: Entry; failed: FailedCondition[]; reason?: DormantReason }> = [];
     for (const bucket of this.bucketsFor(input)) {
       for (const entry of bucket.all) {
-        if (!live(entry, now)) continue;
-        const failed = entry.conditions
-          .filter(({ test }) => !test(input))
-          .map(({ condition: { param, op, value } }): FailedCondition => ({ param, op, value, actual: readParam(param, input) }));
-        if (failed.length > 0) misses.push({ entry, failed });
+        const failed = failedConditions(entry, input);
+        const reason = dormantReason(entry, now);
+        if (failed.length === 0 && reason) misses.push({ entry, failed, reason });
+        else if (reason) continue;
+        else if (failed.length > 0) misses.push({ entry, failed });
         else if (!best || entry.rank < best.rank) best = entry;
       }
     }
     misses.sort((a, b) => a.failed.length - b.failed.length || a.entry.rank - b.entry.rank);
     return {
       rule: best?.rule ?? null,
-      nearMisses: misses.slice(0, NEAR_MISS_LIMIT).map(({ entry, failed }) => ({ rule: entry.rule, failed })),
+      nearMisses: misses
+        .slice(0, NEAR_MISS_LIMIT)
+        .map(({ entry, failed, reason }) => (reason ? { rule: entry.rule, failed, reason } : { rule: entry.rule, failed })),
     };
   }
 
   private answers(entry: Entry, input: MatchInput, now: number): boolean {
     if (!live(entry, now)) return false;
     this.evaluations++;
-    for (const { test } of entry.conditions) if (!test(input)) return false;
-    return true;
+    return holds(entry.conditions, input) && (entry.groups.length === 0 || entry.groups.some((group) => holds(group, input)));
   }
 
   private bucket(service: string, partner: string | null): Bucket {
@@ -164,8 +175,42 @@ export class RuleIndex {
   }
 }
 
-/** in its window with uses left; `enabled` is settled when the index is built */
-function live(entry: Entry, now: number): boolean {
+function compileAll(conditions: readonly Condition[]): Compiled[] {
+  return conditions.map((condition) => ({ condition, test: compileCondition(condition) }));
+}
+
+function holds(conditions: readonly Compiled[], input: MatchInput): boolean {
+  for (const { test } of conditions) if (!test(input)) return false;
+  return true;
+}
+
+function failing(conditions: readonly Compiled[], input: MatchInput): FailedCondition[] {
+  return conditions
+    .filter(({ test }) => !test(input))
+    .map(({ condition: { param, op, value } }) => ({ param, op, value, actual: readParam(param, input) }));
+}
+
+/** the failed conditions of `when`, and of the whenAny group that came closest (the first among equals) */
+function failedConditions(entry: Entry, input: MatchInput): FailedCondition[] {
+  const failed = failing(entry.conditions, input);
+  let closest: FailedCondition[] | null = null;
+  for (const group of entry.groups) {
+    const missed = failing(group, input);
+    if (closest === null || missed.length < closest.length) closest = missed;
+    if (missed.length === 0) break;
+  }
+  return closest ? [...failed, ...closest] : failed;
+}
+
+/** why a rule cannot answer whatever the request, or null when it can */
+function dormantReason(entry: Entry, now: number): DormantReason | null {
+  if (!entry.rule.enabled) return 'disabled';
+  if (entry.until <= now) return 'expired';
   const uses = entry.rule.remainingUses;
-  return entry.until > now && (uses === null || uses > 0);
+  return uses !== null && uses <= 0 ? 'used_up' : null;
+}
+
+/** in its window with uses left; only enabled rules are filed for candidates */
+function live(entry: Entry, now: number): boolean {
+  return dormantReason(entry, now) === null;
 }

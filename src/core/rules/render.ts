@@ -71,15 +71,24 @@ function outcomeText(then: Outcome, separator: string): string {
   }
 }
 
+/** "a and b", then "(c and d or e)" for the whenAny groups; "every request" when there is no condition */
+export function conditionsText(rule: Pick<Rule, 'when' | 'whenAny'>, friendly = true): string {
+  const all = (conditions: readonly Condition[]) => conditions.map((c) => conditionText(c, friendly)).join(' and ');
+  const groups = (rule.whenAny ?? []).filter((group) => group.length > 0);
+  const parts = rule.when.length > 0 ? [all(rule.when)] : [];
+  if (groups.length === 1) parts.push(all(groups[0]!));
+  else if (groups.length > 1) parts.push(`(${groups.map(all).join(' or ')})`);
+  return parts.length === 0 ? 'every request' : parts.join(' and ');
+}
+
 /** what a rule does, in one line for catalogues: "amount 9902 → FAILED / BUYER_BALANCE_NOT_ENOUGH" */
-export function describeRule(rule: Pick<Rule, 'when' | 'then'>): string {
-  const when = rule.when.length === 0 ? 'every request' : rule.when.map((c) => conditionText(c, true)).join(' and ');
-  return `${when} → ${outcomeText(rule.then, ' / ')}`;
+export function describeRule(rule: Pick<Rule, 'when' | 'whenAny' | 'then'>): string {
+  return `${conditionsText(rule)} → ${outcomeText(rule.then, ' / ')}`;
 }
 
 /** the name given to a rule created without one: "pay: trans_amount eq 9902 → FAILED/BUYER_BALANCE_NOT_ENOUGH" */
-export function defaultRuleName(rule: Pick<Rule, 'service' | 'when' | 'then'>): string {
-  const when = rule.when.length === 0 ? 'every request' : rule.when.map((c) => conditionText(c, false)).join(' and ');
+export function defaultRuleName(rule: Pick<Rule, 'service' | 'when' | 'whenAny' | 'then'>): string {
+  const when = conditionsText(rule, false);
   const name = `${serviceLabel(rule.service)}: ${when} → ${outcomeText(rule.then, '/')}`;
   return name.length <= 200 ? name : `${name.slice(0, 199)}…`;
 }

@@ -144,13 +144,33 @@ function parseCondition(p: Problems, path: string, item: unknown): Condition | u
   return value === undefined ? { param, op: op as Operator } : { param, op: op as Operator, value };
 }
 
+function parseConditions(p: Problems, path: string, value: unknown): Condition[] {
+  return (value as unknown[]).flatMap((item, index) => parseCondition(p, `${path}.${index}`, item) ?? []);
+}
+
 function parseWhen(p: Problems, value: unknown): Condition[] {
   if (!given(value)) return [];
   if (!Array.isArray(value) || value.length > 50) {
     p.add('when', 'must be a list of at most 50 conditions');
     return [];
   }
-  return value.flatMap((item, index) => parseCondition(p, `when.${index}`, item) ?? []);
+  return parseConditions(p, 'when', value);
+}
+
+/** groups of conditions, any of which may hold; an empty group would hold always, so it is refused */
+function parseWhenAny(p: Problems, value: unknown): Condition[][] {
+  if (!given(value)) return [];
+  if (!Array.isArray(value) || value.length > 20) {
+    p.add('whenAny', 'must be a list of at most 20 condition groups, each a list of conditions');
+    return [];
+  }
+  return value.map((group, index) => {
+    if (!Array.isArray(group) || group.length === 0 || group.length > 50) {
+      p.add(`whenAny.${index}`, 'must be a list of 1 to 50 conditions, all of which must hold');
+      return [];
+    }
+    return parseConditions(p, `whenAny.${index}`, group);
+  });
 }
 
 function parseFields(p: Problems, value: unknown): Record<string, string> {
@@ -245,9 +265,10 @@ export function parseRule(input: unknown, options: ParseOptions): ParseResult {
   const activeUntil = duration === undefined ? until : new Date(options.now.getTime() + duration * 60_000).toISOString();
   const remainingUses = raw.remainingUses === undefined ? null : p.read('remainingUses', FIELDS.remainingUses, raw.remainingUses);
   const when = parseWhen(p, raw.when);
+  const whenAny = parseWhenAny(p, raw.whenAny);
   const then = parseThen(p, raw.then, service);
   if (!p.ok) return { ok: false, errors: p.errors };
-  const valid = { service: service!, when, then: then! };
+  const valid = { service: service!, when, ...(whenAny.length > 0 ? { whenAny } : {}), then: then! };
   const rule: Rule = {
     id: id!,
     name: name ?? defaultRuleName(valid),
@@ -258,6 +279,7 @@ export function parseRule(input: unknown, options: ParseOptions): ParseResult {
     activeUntil: activeUntil!,
     remainingUses: remainingUses!,
     when,
+    ...(valid.whenAny ? { whenAny: valid.whenAny } : {}),
     then: valid.then,
   };
   return { ok: true, rule };
@@ -302,6 +324,8 @@ export function ruleToJson(rule: Rule | StoredRule): Rule {
     activeUntil: rule.activeUntil,
     remainingUses: rule.remainingUses,
     when: rule.when.map(conditionToJson),
+    // only when there are groups: rules without them keep the shape they always had (rules/*.json among them)
+    ...(rule.whenAny && rule.whenAny.length > 0 ? { whenAny: rule.whenAny.map((group) => group.map(conditionToJson)) } : {}),
     then: outcomeToJson(rule.then),
   };
 }

@@ -54,6 +54,11 @@ export interface Rule {
   /** applied that many more times, then it stops matching; null: no limit */
   remainingUses: number | null;
   when: Condition[];
+  /**
+   * Condition groups of which at least one must hold in full (each group all-of), besides every condition of
+   * `when`. Absent or empty: `when` alone decides.
+   */
+  whenAny?: Condition[][];
   then: Outcome;
 }
 
@@ -89,7 +94,14 @@ export interface FailedCondition {
   actual: string | null;
 }
 
+/** why a rule that matched every condition does not answer */
+export const DORMANT_REASONS = ['expired', 'used_up', 'disabled'] as const;
+export type DormantReason = (typeof DORMANT_REASONS)[number];
+
 export interface NearMiss {
   rule: StoredRule;
+  /** the conditions that failed: those of `when`, and of the closest `whenAny` group; empty when `reason` is set */
   failed: FailedCondition[];
+  /** set when every condition held but the rule is expired, used up or disabled */
+  reason?: DormantReason;
 }

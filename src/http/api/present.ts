@@ -19,11 +19,13 @@ export function ruleItem(rule: StoredRule): RuleItem {
   };
 }
 
-export function nearMissItem({ rule, failed }: NearMiss) {
+export function nearMissItem({ rule, failed, reason }: NearMiss) {
   return {
     rule: ruleItem(rule),
     // present / absent have no value: null keeps the key, so every entry has the same four fields
     failed: failed.map(({ param, op, value, actual }) => ({ param, op, value: value ?? null, actual })),
+    // "expired", "used_up" or "disabled" when every condition held; null when a condition failed
+    reason: reason ?? null,
   };
 }
 

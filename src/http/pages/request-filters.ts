@@ -2,7 +2,7 @@
 import { serviceLabel } from '../../core/rules/vocabulary.ts';
 import { SERVICE_NAMES } from '../../core/types.ts';
 import { REQUEST_OUTCOMES, type RequestLogFilter, type RequestOutcome } from '../../store/store.ts';
-import { one, storable, timeInputValue, withQuery } from './request-format.ts';
+import { PAGE_ZONE_OFFSET_MS, one, storable, timeInputValue, withQuery } from './request-format.ts';
 
 export const OUTCOME_LABELS: Readonly<Record<RequestOutcome, string>> = {
   success: 'Success',
@@ -20,7 +20,7 @@ export interface RequestSearch {
 const TIME = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,3})?)?)?(Z|[+-]\d\d:\d\d)?$/;
 
 /**
- * A time typed in the form (a datetime-local value, in the server's zone unless it says otherwise) and how
+ * A time typed in the form (a datetime-local value, in GMT+8 as the pages show times unless it says otherwise) and how
  * far it reaches: a day, a minute or a second, so that "to 12:05" still holds the requests of 12:05:30.
  */
 export function parseTimeInput(text: string): { start: Date; end: Date } | null {
@@ -29,14 +29,13 @@ export function parseTimeInput(text: string): { start: Date; end: Date } | null 
   const [, y, mo, d, h, mi, s, zone] = match;
   const fields = [y, mo, d, h ?? '0', mi ?? '0', s ?? '0'].map(Number) as [number, number, number, number, number, number];
   const [year, month, day, hour, minute, second] = fields;
-  const local = new Date(year, month - 1, day, hour, minute, second);
   const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   // Date rolls 2024-02-30 over into March: a value whose fields do not come back was not a real time
   const real =
     utc.getUTCFullYear() === year && utc.getUTCMonth() === month - 1 && utc.getUTCDate() === day &&
     utc.getUTCHours() === hour && utc.getUTCMinutes() === minute && utc.getUTCSeconds() === second;
   if (!real) return null;
-  const start = zone === undefined ? local : new Date(text.trim().replace(' ', 'T'));
+  const start = zone === undefined ? new Date(utc.getTime() - PAGE_ZONE_OFFSET_MS) : new Date(text.trim().replace(' ', 'T'));
   if (Number.isNaN(start.getTime())) return null;
   const span = h === undefined ? 86_400_000 : s === undefined ? 60_000 : 1000;
   return { start, end: new Date(start.getTime() + span) };
@@ -44,7 +43,7 @@ export function parseTimeInput(text: string): { start: Date; end: Date } | null 
 
 const TIME_MESSAGE = 'Write a time as 2024-01-31 14:05 (or 2024-01-31).';
 
-/** what a datetime-local input can show: a time as typed, else the moment it stands for in the server's zone */
+/** what a datetime-local input can show: a time as typed, else the moment it stands for in GMT+8 */
 function shownTime(typed: string, moment: Date): string {
   return /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(typed) ? typed : timeInputValue(moment);
 }

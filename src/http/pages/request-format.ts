@@ -6,10 +6,23 @@ import { isServiceName } from '../../core/types.ts';
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-/** "2024-01-01 12:00:03" in the server's time zone: the zone the tester's machine (usually) shows too */
+/**
+ * Pages write times in GMT+8, the protocol's zone: the gateway's answers and notifications speak it, so a page and
+ * an answer read alike whatever zone the server runs in. Every page says so (zoneLabel).
+ */
+export const PAGE_ZONE_OFFSET_MS = 8 * 3_600_000;
+
+/** "2024-01-01 12:00:03" in GMT+8 */
 export function formatTime(date: Date | null): string {
-  if (date === null) return '';
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  if (date === null || Number.isNaN(date.getTime())) return '';
+  const d = new Date(date.getTime() + PAGE_ZONE_OFFSET_MS);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+}
+
+/** "2024-01-01 12:00:03 GMT+8", for times shown without a column header naming the zone */
+export function formatZonedTime(date: Date | null): string {
+  const text = formatTime(date);
+  return text === '' ? '' : `${text} ${zoneLabel()}`;
 }
 
 /** "12:00:03" for a moment of today (the full time is in the title), the full time otherwise: keeps tables narrow */
@@ -28,12 +41,9 @@ export function timeInputValue(date: Date): string {
   return formatTime(date).replace(' ', 'T');
 }
 
-/** "UTC+08:00": the zone formatTime writes in */
-export function zoneLabel(at: Date = new Date()): string {
-  const minutes = -at.getTimezoneOffset();
-  const sign = minutes < 0 ? '-' : '+';
-  const abs = Math.abs(minutes);
-  return `UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+/** the zone formatTime writes in */
+export function zoneLabel(): string {
+  return 'GMT+8';
 }
 
 export function formatLatency(ms: number): string {

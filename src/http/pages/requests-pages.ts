@@ -7,7 +7,7 @@ import { isServiceName } from '../../core/types.ts';
 import type { RequestLogEntry } from '../../store/store.ts';
 import { page } from './pages-router.ts';
 import { OUTCOME_LABELS, readRequestSearch, searchLink, serviceOptions } from './request-filters.ts';
-import { formatLatency, formatTime, formatTimeShort, idClass, serviceText, storable, whyNoRule, withQuery, zoneLabel } from './request-format.ts';
+import { formatLatency, formatTime, formatTimeShort, formatZonedTime, idClass, serviceText, storable, whyNoRule, withQuery, zoneLabel } from './request-format.ts';
 import { checkAnswerSign, prettyXml, readAnswerXml } from './request-xml.ts';
 import { renderPage } from './view.ts';
 
@@ -38,13 +38,29 @@ function listItem(entry: RequestLogEntry) {
   };
 }
 
+/** why a rule that held on every condition did not answer, in words */
+function dormantText({ rule, reason }: NearMiss): string | null {
+  switch (reason) {
+    case 'expired':
+      return `matched every condition but expired at ${formatZonedTime(new Date(rule.activeUntil!))}`;
+    case 'used_up':
+      return 'matched every condition but has no uses left';
+    case 'disabled':
+      return 'matched every condition but is switched off';
+    default:
+      return null;
+  }
+}
+
 /** A near miss as the page shows it: the rule, and each condition that failed beside what the request had. */
-function missItem({ rule, failed }: NearMiss) {
+function missItem(miss: NearMiss) {
+  const { rule, failed } = miss;
   return {
     id: rule.id,
     name: rule.name,
     href: ruleHref(rule.id),
     source: rule.source,
+    dormant: dormantText(miss),
     failed: failed.map(({ param, op, value, actual }) => ({
       condition: `${param} ${op}${value === undefined ? '' : ` ${Array.isArray(value) ? `[${value.join(', ')}]` : value}`}`,
       actual,
@@ -90,6 +106,7 @@ export function requestsPages(ctx: AppContext): Router {
         'requests/list',
         {
           title: 'Requests',
+          lost: ctx.requestLog.lost,
           values: search.values,
           errors: search.errors,
           services: serviceOptions(search.values.service),
@@ -145,7 +162,7 @@ export function requestsPages(ctx: AppContext): Router {
           response: entry.response,
           prettyResponse: entry.response ? prettyXml(entry.response) : null,
         },
-        zone: zoneLabel(entry.at),
+        zone: zoneLabel(),
         params,
         rule: entry.ruleId ? { id: entry.ruleId, name: rule?.name ?? null, href: ruleHref(entry.ruleId) } : null,
         whyNoRule: whyNoRule(entry.isSuccess, entry.error),

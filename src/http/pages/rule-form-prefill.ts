@@ -2,6 +2,7 @@
 // request": its own ids and amounts become the conditions).
 import type { Condition, Outcome, Rule } from '../../core/rules/types.ts';
 import { type ServiceName, SERVICES, isServiceName } from '../../core/types.ts';
+import { formatTime } from './request-format.ts';
 import { type ConditionRow, type RuleForm, blankRow, emptyRuleForm } from './rule-form.ts';
 
 function rowFromCondition(condition: Condition): ConditionRow {
@@ -47,8 +48,12 @@ export function formFromRule(rule: Rule): RuleForm {
     enabled: rule.enabled,
     // a rule for every request still gets one empty row to type into
     when: rule.when.length === 0 ? [blankRow()] : rule.when.map(rowFromCondition),
+    whenAny: (rule.whenAny ?? []).map((group) => group.map(rowFromCondition)),
+    // it was saved without a condition on purpose: saving it again must not ask again
+    everyRequest: rule.when.length === 0 && (rule.whenAny ?? []).length === 0,
     ...outcomeForm(rule.then),
-    activeUntil: rule.activeUntil ?? '',
+    // in GMT+8 as the pages write times; the form reads a time without a zone in GMT+8
+    activeUntil: rule.activeUntil === null ? '' : formatTime(new Date(rule.activeUntil)),
     remainingUses: count(rule.remainingUses),
   };
 }

@@ -115,10 +115,10 @@ const TRADE_PAY_PARAM: Readonly<Record<string, string>> = {
 };
 
 /** the paid trade a refund, cancel or query refers to, shaped to the rule's `trade.` conditions where it can be */
-function sampleTrade(rule: Rule, request: Record<string, string>, partner: string, now: Date): Trade | null {
+function sampleTrade(conditions: readonly Condition[], request: Record<string, string>, partner: string, now: Date): Trade | null {
   const pay = samplePay(partner);
   pay.partner_trans_id = request.partner_trans_id ?? request.out_trade_no ?? SAMPLE_TRANS_ID;
-  const tradeConditions = rule.when.filter((c) => c.param.startsWith('trade.'));
+  const tradeConditions = conditions.filter((c) => c.param.startsWith('trade.'));
   for (const condition of tradeConditions) {
     const field = condition.param.slice('trade.'.length);
     const name = TRADE_PAY_PARAM[field];
@@ -152,6 +152,11 @@ function describeTrade(trade: Trade): string {
   return `partner_trans_id ${trade.partnerTransId}, alipay_trans_id ${trade.alipayTransId}, ${trade.currency} ${amount}, ${trade.state}`;
 }
 
+/** the names of the fields whose value is not plain ASCII: where clients' signature checks part ways */
+export function nonAsciiFields(fields: Readonly<Record<string, string>>): string[] {
+  return Object.entries(fields).filter(([, value]) => /[^\x00-\x7f]/.test(value)).map(([name]) => name);
+}
+
 /** runs the rule on a sample request of its service (pay for "*"), as the gateway would, and renders the answer */
 export function previewRule(rule: Rule, partner: Partner, now: Date): Preview {
   const service: ServiceName = rule.service === '*' ? SERVICES.pay : rule.service;
@@ -159,12 +164,16 @@ export function previewRule(rule: Rule, partner: Partner, now: Date): Preview {
   const notes: string[] = [];
   if (rule.service === '*') notes.push('This rule answers every service; the sample is a pay.');
   const params = sampleRequest(service, partner.id);
-  for (const condition of rule.when) {
+  // the sample meets `when` and the first any-of group: any group would do
+  const groups = rule.whenAny ?? [];
+  const conditions = [...rule.when, ...(groups[0] ?? [])];
+  if (groups.length > 1) notes.push(`Of the ${groups.length} any-of groups, the sample meets the first.`);
+  for (const condition of conditions) {
     if (condition.param.startsWith('trade.') || condition.param === 'service' || condition.param === 'partner') continue;
     satisfy(params, condition.param, condition, (p) => conditionHolds(condition, { params: p, trade: null }));
   }
-  const trade = service === SERVICES.pay ? null : sampleTrade(rule, params, partner.id, now);
-  const unmet = rule.when.filter((condition) => !conditionHolds(condition, { params, trade }));
+  const trade = service === SERVICES.pay ? null : sampleTrade(conditions, params, partner.id, now);
+  const unmet = conditions.filter((condition) => !conditionHolds(condition, { params, trade }));
   if (unmet.length > 0) {
     const list = unmet.map((c) => `${c.param} ${c.op}${c.value === undefined ? '' : ` ${Array.isArray(c.value) ? c.value.join(', ') : c.value}`}`);
     notes.push(`The sample could not be made to meet: ${list.join('; ')}. The answer shown is what a request that meets them gets.`);
@@ -173,11 +182,17 @@ export function previewRule(rule: Rule, partner: Partner, now: Date): Preview {
   if (problem) notes.push(`For this sample the gateway itself answers first (${problem}), before any rule.`);
   const signed: Array<[string, string]> = [...Object.entries(params), ['sign', signParams(params, partner.key, 'utf-8')], ['sign_type', 'MD5']];
   const decision = decide(rule, definition, { params, partner: partner.id, now, trade, existingRefund: null, freshAlipayTransId: SAMPLE_ALIPAY_ID });
-  const rendered = decision.gatewayError === null ? renderSuccess({ echo: signed, fields: decision.fields, key: partner.key }) : null;
+  const rendered = decision.gatewayError === null ? renderSuccess({ echo: signed, fields: decision.fields, key: partner.key, charset: 'utf-8' }) : null;
   const xml = rendered ? rendered.xml : renderGatewayError(decision.gatewayError ?? '');
   const answer: Array<[string, string]> = rendered
     ? [['is_success', 'T'], ...Object.entries(rendered.fields)]
     : [['is_success', 'F'], ['error', decision.gatewayError ?? '']];
+  const nonAscii = rendered ? nonAsciiFields(rendered.fields) : [];
+  if (nonAscii.length > 0) {
+    notes.push(
+      `Signed answer value${nonAscii.length > 1 ? 's' : ''} not in ASCII: ${nonAscii.join(', ')}. The answer is signed over the bytes of the request's charset; clients disagree on those bytes (one PHP library always hashes GB2312), so some will reject this signature.`,
+    );
+  }
   if (decision.fault) notes.push(FAULT_WORDS[decision.fault] ?? `fault ${decision.fault}`);
   if (decision.delayMs > 0) notes.push(`The answer is sent after ${decision.delayMs} ms.`);
   if (rule.then.type === 'business' && rule.then.apply) notes.push('The operation really happens; only the answer is uncertain. A retry with the same ids answers SUCCESS.');

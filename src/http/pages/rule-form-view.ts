@@ -5,6 +5,7 @@ import { FAULTS, OPERATORS, SCENARIO_DURATIONS, type Operator, type Rule, type S
 import { GATEWAY_ERROR_CODES, errorSuggestions, paramSuggestions, resultCodesFor, serviceLabel } from '../../core/rules/vocabulary.ts';
 import { SERVICE_NAMES, type ServiceName, isServiceName } from '../../core/types.ts';
 import type { RuleForm } from './rule-form.ts';
+import { formatTime as formatPageTime, formatZonedTime } from './request-format.ts';
 
 export interface Option {
   value: string;
@@ -105,13 +106,11 @@ export const STATE_BADGES: Readonly<Record<RuleState, { label: string; tone: str
   'used-up': { label: 'used up', tone: 'warn' },
 };
 
-/** "2024-01-01 04:00:03 UTC"; without the zone where a column header names it */
+/** "2024-01-01 12:00:03 GMT+8"; without the zone where a column header names it */
 export function formatTime(value: Date | string | null, zone = true): string {
   if (value === null) return '';
   const date = typeof value === 'string' ? new Date(value) : value;
-  if (Number.isNaN(date.getTime())) return '';
-  const text = date.toISOString().slice(0, 19).replace('T', ' ');
-  return zone ? `${text} UTC` : text;
+  return zone ? formatZonedTime(date) : formatPageTime(date);
 }
 
 /** "1 h 5 min", "12 min 30 s", "45 s" */

@@ -3,13 +3,18 @@
 import type { Errors } from '../../core/rules/schema.ts';
 import { getService } from '../../core/services/index.ts';
 import { SERVICES } from '../../core/types.ts';
+import {
+  type ConditionRow,
+  type RowAction,
+  type RowMap,
+  blankRow,
+  conditionRowsFromBody,
+  conditionsFromRows,
+  rowAction,
+  rowErrorKey,
+} from './rule-form-conditions.ts';
 
-export interface ConditionRow {
-  param: string;
-  op: string;
-  /** `in` / `not_in`: comma-separated */
-  value: string;
-}
+export { applyRowAction, blankRow, type ConditionRow } from './rule-form-conditions.ts';
 
 /** every input of the form, as typed */
 export interface RuleForm {
@@ -21,6 +26,10 @@ export interface RuleForm {
   priority: string;
   enabled: boolean;
   when: ConditionRow[];
+  /** any-of groups, each a list of rows */
+  whenAny: ConditionRow[][];
+  /** ticked: the tester means a rule without any condition (every request of the service) */
+  everyRequest: boolean;
   type: string;
   resultCode: string;
   error: string;
@@ -38,18 +47,13 @@ export interface RuleForm {
   remainingUses: string;
 }
 
-export type FormAction = 'save' | 'preview' | 'add-condition' | { remove: number };
+export type FormAction = 'save' | 'preview' | RowAction;
 
 /** errors placed beside their inputs (keyed by input name), and those that fit no input */
 export interface FormErrors {
   fields: Record<string, string>;
   other: string[];
 }
-
-/** the schema allows 50; a few more rows are kept so that the "at most 50" message can be seen */
-const MAX_ROWS = 60;
-
-export const blankRow = (): ConditionRow => ({ param: '', op: 'eq', value: '' });
 
 export function emptyRuleForm(service: string = SERVICES.pay): RuleForm {
   return {
@@ -60,6 +64,8 @@ export function emptyRuleForm(service: string = SERVICES.pay): RuleForm {
     priority: '0',
     enabled: true,
     when: [blankRow()],
+    whenAny: [],
+    everyRequest: false,
     type: 'business',
     resultCode: getService(service)?.failureCode ?? 'FAILED',
     error: '',
@@ -78,6 +84,9 @@ export function emptyRuleForm(service: string = SERVICES.pay): RuleForm {
 
 type Body = Record<string, unknown>;
 
+/** a time typed without a zone is read in GMT+8, the zone the pages show times in */
+const ZONELESS_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d)?)$/;
+
 function text(body: Body, name: string): string {
   if (!Object.hasOwn(body, name)) return '';
   const value = Array.isArray(body[name]) ? (body[name] as unknown[])[0] : body[name];
@@ -86,15 +95,7 @@ function text(body: Body, name: string): string {
 
 /** the posted form, as typed (nothing validated here) */
 export function formFromBody(body: Body): RuleForm {
-  const indexes = new Set<number>();
-  for (const key of Object.keys(body)) {
-    const match = /^when\.(\d{1,4})\.(param|op|value)$/.exec(key);
-    if (match) indexes.add(Number(match[1]));
-  }
-  const when = [...indexes]
-    .sort((a, b) => a - b)
-    .slice(0, MAX_ROWS)
-    .map((i) => ({ param: text(body, `when.${i}.param`).trim(), op: text(body, `when.${i}.op`) || 'eq', value: text(body, `when.${i}.value`) }));
+  const { when, whenAny } = conditionRowsFromBody(body);
   return {
     id: text(body, 'id').trim(),
     name: text(body, 'name'),
@@ -103,6 +104,8 @@ export function formFromBody(body: Body): RuleForm {
     priority: text(body, 'priority'),
     enabled: text(body, 'enabled') !== '',
     when,
+    whenAny,
+    everyRequest: text(body, 'everyRequest') !== '',
     type: text(body, 'then.type'),
     resultCode: text(body, 'then.resultCode'),
     error: text(body, 'then.error'),
@@ -122,15 +125,8 @@ export function formFromBody(body: Body): RuleForm {
 /** which submit button was pressed; Enter in a text field counts as save */
 export function formAction(body: Body): FormAction {
   const action = text(body, 'action');
-  if (action === 'preview' || action === 'add-condition') return action;
-  const remove = /^remove-condition-(\d{1,4})$/.exec(action);
-  return remove ? { remove: Number(remove[1]) } : 'save';
-}
-
-/** the form after an add/remove button, without JavaScript */
-export function applyRowAction(form: RuleForm, action: 'add-condition' | { remove: number }): RuleForm {
-  if (action === 'add-condition') return { ...form, when: [...form.when, blankRow()].slice(0, MAX_ROWS) };
-  return { ...form, when: form.when.filter((_, i) => i !== action.remove) };
+  if (action === 'preview') return action;
+  return rowAction(action) ?? 'save';
 }
 
 /** whole numbers as numbers; anything else as typed, so that the schema says what is wrong with it */
@@ -142,12 +138,12 @@ function number(value: string): number | string | undefined {
 
 const optional = (value: string): string | undefined => (value.trim() === '' ? undefined : value.trim());
 
-function conditionInput(row: ConditionRow): Record<string, unknown> {
-  if (row.op === 'present' || row.op === 'absent') return { param: row.param, op: row.op };
-  if (row.op === 'in' || row.op === 'not_in') {
-    return { param: row.param, op: row.op, value: row.value.split(',').map((item) => item.trim()).filter((item) => item !== '') };
-  }
-  return { param: row.param, op: row.op, value: row.value.trim() };
+/** an end time as the schema takes it: one typed without a zone gets GMT+8's */
+function endTime(value: string): string | null {
+  const typed = optional(value);
+  if (typed === undefined) return null;
+  const zoneless = ZONELESS_TIME.exec(typed);
+  return zoneless ? `${zoneless[1]}T${zoneless[2]}+08:00` : typed;
 }
 
 /** `name=value` lines → fields; a line without `=` is reported */
@@ -191,21 +187,25 @@ function outcomeInput(form: RuleForm, fields: Record<string, string>): Record<st
 export interface RuleInput {
   /** the JSON parseRule takes */
   input: Record<string, unknown>;
-  /** `rows[k]` is the form row of `when[k]`: blank rows are left out of the rule */
-  rows: number[];
+  /** the form row of each condition: blank rows are left out of the rule */
+  rows: RowMap;
   /** problems found before the schema (the fields lines) */
   errors: Errors;
 }
 
-/** the rule JSON the form describes; blank condition rows are dropped */
+export const NO_CONDITION_MESSAGE =
+  'No condition is filled in: this rule would answer every request of its service. Fill in a condition, or tick "Answer every request" to mean it.';
+
+/**
+ * The rule JSON the form describes; blank condition rows are dropped. A rule left without any condition is
+ * refused unless "Answer every request" is ticked: an untouched row must never make a catch-all rule.
+ */
 export function ruleInputFromForm(form: RuleForm): RuleInput {
-  const rows: number[] = [];
-  const when = form.when.flatMap((row, i) => {
-    if (row.param === '' && row.value.trim() === '') return [];
-    rows.push(i);
-    return [conditionInput(row)];
-  });
+  const { when, whenAny, map: rows } = conditionsFromRows(form.when, form.whenAny);
+  const errors: Errors = {};
+  if (when.length === 0 && whenAny.length === 0 && !form.everyRequest) errors.when = NO_CONDITION_MESSAGE;
   const { fields, problem } = form.type === 'business' ? parseFieldLines(form.fields) : { fields: {}, problem: null };
+  if (problem !== null) errors['then.fields'] = problem;
   const duration = number(form.durationMinutes);
   const input: Record<string, unknown> = {
     ...(form.id === '' ? {} : { id: form.id }),
@@ -214,31 +214,31 @@ export function ruleInputFromForm(form: RuleForm): RuleInput {
     partner: form.partner === '' ? null : form.partner,
     priority: number(form.priority) ?? 0,
     enabled: form.enabled,
-    activeUntil: optional(form.activeUntil) ?? null,
+    activeUntil: endTime(form.activeUntil),
     ...(duration === undefined ? {} : { durationMinutes: duration }),
     remainingUses: number(form.remainingUses) ?? null,
     when,
+    ...(whenAny.length > 0 ? { whenAny } : {}),
     then: outcomeInput(form, fields),
   };
-  return { input, rows, errors: problem === null ? {} : { 'then.fields': problem } };
+  return { input, rows, errors };
 }
 
 const FORM_KEYS = new Set([
-  'id', 'name', 'service', 'partner', 'priority', 'enabled', 'activeUntil', 'durationMinutes', 'remainingUses', 'when',
+  'id', 'name', 'service', 'partner', 'priority', 'enabled', 'activeUntil', 'durationMinutes', 'remainingUses', 'when', 'whenAny',
   'then.type', 'then.resultCode', 'then.error', 'then.fields', 'then.apply', 'then.settleTo', 'then.settleAfterQueries',
   'then.settleAfterSeconds', 'then.fault', 'then.delayMs',
 ]);
 
 /** parseRule's dotted keys → the inputs they belong to (condition indexes back to form rows) */
-export function formErrors(errors: Errors, rows: readonly number[] = []): FormErrors {
+export function formErrors(errors: Errors, rows: RowMap = { when: [], whenAny: [] }): FormErrors {
   const out: FormErrors = { fields: {}, other: [] };
   const put = (key: string, message: string) => {
     if (!Object.hasOwn(out.fields, key)) out.fields[key] = message;
   };
   for (const [key, message] of Object.entries(errors)) {
-    const condition = /^when\.(\d+)(?:\.(param|op|value))?$/.exec(key);
-    const row = condition ? rows[Number(condition[1])] : undefined;
-    if (condition && row !== undefined) put(`when.${row}.${condition[2] ?? 'param'}`, message);
+    const row = rowErrorKey(key, rows);
+    if (row !== null) put(row, message);
     else if (key.startsWith('then.fields.')) put('then.fields', `${key.slice('then.fields.'.length)}: ${message}`);
     else if (FORM_KEYS.has(key)) put(key, message);
     else out.other.push(key === '' || key === 'body' ? message : `${key}: ${message}`);

@@ -14,9 +14,11 @@ import {
   formAction,
   formErrors,
   formFromBody,
+  parseFieldLines,
   ruleInputFromForm,
 } from './rule-form.ts';
-import { type Preview, previewRule } from './rule-form-preview.ts';
+import { type Preview, nonAsciiFields, previewRule } from './rule-form-preview.ts';
+import { formatZonedTime } from './request-format.ts';
 import { cloneForm, formFromRequest, formFromRule } from './rule-form-prefill.ts';
 import { RULE_STATES, formVocabulary, formatTime, ruleHref, ruleState, ruleSummary } from './rule-form-view.ts';
 import { flash, renderPage } from './view.ts';
@@ -64,6 +66,7 @@ function renderForm(ctx: AppContext, req: Request, res: Response, view: FormPage
       preview: view.preview ?? null,
       notice: view.notice ?? null,
       vocab: formVocabulary(view.form, ctx.partners.list().map((p) => p.id).sort()),
+      nonAscii: view.form.type === 'business' ? nonAsciiFields(parseFieldLines(view.form.fields).fields).join(', ') : '',
     },
     status,
   );
@@ -157,12 +160,16 @@ async function submitForm(ctx: AppContext, req: Request, res: Response, rule: St
   const form = formFromBody(body);
   if (rule) form.id = rule.id;
   const action = formAction(body);
-  if (action === 'add-condition' || typeof action === 'object') return renderForm(ctx, req, res, { form: applyRowAction(form, action), rule });
+  if (typeof action === 'object') return renderForm(ctx, req, res, { form: applyRowAction(form, action), rule });
   const built = ruleInputFromForm(form);
   const partnerId = form.partner === '' ? null : form.partner;
   const now = ctx.clock.now(partnerId);
   const parsed = parseRule(built.input, { now, newId: () => 'preview' });
-  const problems = { ...(parsed.ok ? {} : parsed.errors), ...built.errors };
+  const problems: Record<string, string> = { ...(parsed.ok ? {} : parsed.errors), ...built.errors };
+  // an end time already past makes a rule that never answers: say so rather than save it (a duration wins over it)
+  if (parsed.ok && built.input.durationMinutes === undefined && parsed.rule.activeUntil !== null && Date.parse(parsed.rule.activeUntil) <= now.getTime()) {
+    problems.activeUntil ??= `is in the past (it is ${formatZonedTime(now)} on ${partnerId ? "the partner's" : 'the'} clock): the rule would never answer. Give a later time, a duration, or no end.`;
+  }
   if (Object.keys(problems).length > 0) return renderForm(ctx, req, res, { form, rule, errors: formErrors(problems, built.rows) }, 400);
   if (action === 'preview' && parsed.ok) {
     const partner = (partnerId && ctx.partners.get(partnerId)) || ctx.defaultPartner;

@@ -154,7 +154,7 @@ export function tradesPages(ctx: AppContext): Router {
         notifications: notifications.map(notificationView),
         notificationsHref: withQuery('/notifications', { partner, partner_trans_id: partnerTransId }),
         clock: offset === 0 ? null : { now: formatTime(ctx.clock.now(partner)), aheadSeconds: Math.round(offset / 1000) },
-        zone: zoneLabel(trade.createdAt),
+        zone: zoneLabel(),
         links: {
           requests: withQuery('/requests', { partner, partner_trans_id: partnerTransId }),
           query: simulate(SERVICES.query),
