@@ -22,6 +22,7 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     defaultPartner: { id: config.defaultPartnerId, key: config.defaultPartnerKey },
     forceDefaultKey: Boolean(process.env.DEFAULT_PARTNER_KEY),
     defaultRules,
+    requestLogRetention: { maxEntries: config.requestLogMaxEntries, maxAgeHours: config.requestLogMaxAgeHours },
   });
   const listener = createListener(ctx, { adminToken: config.adminToken, hosts: { listenHost: config.host, extra: config.allowedHosts } });
   const server = createHttpServer(listener).listen(config.port, config.host);

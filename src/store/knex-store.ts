@@ -26,7 +26,7 @@ import {
 } from './notification-store.ts';
 import { getOrCreateSetting } from './settings-store.ts';
 import { getPartner, listPartners, upsertPartner } from './partner-store.ts';
-import { appendRequestLog, countRequests, getRequestLogEntry, listRequestLog } from './request-log-store.ts';
+import { appendRequestLog, countRequests, getRequestLogEntry, listRequestLog, pruneRequestLog } from './request-log-store.ts';
 import {
   bumpChangeVersion,
   deleteCustomRule,
@@ -100,6 +100,10 @@ export class KnexStore implements Store {
 
   countTrades(): Promise<number> {
     return countTrades(this.knex);
+  }
+
+  pruneRequestLog(rule: { keep: number | null; before: Date | null }): Promise<number> {
+    return pruneRequestLog(this.knex, rule);
   }
 
   appendRequestLog(entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }> {

@@ -171,6 +171,8 @@ export interface Store {
   getRequestLogEntry(id: string): Promise<RequestLogEntry | null>;
   /** how many entries the log holds */
   countRequests(): Promise<number>;
+  /** deletes entries older than `before` and beyond the newest `keep`; answers how many went */
+  pruneRequestLog(rule: { keep: number | null; before: Date | null }): Promise<number>;
 
   /** custom rules, oldest first; times as ISO strings */
   listCustomRules(): Promise<StoredRule[]>;
