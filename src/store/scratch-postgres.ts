@@ -101,14 +101,22 @@ async function start(): Promise<Scratch> {
   const server = await startEmbeddedPostgres({ clusterDir, fast: true, removeOnStop: home });
   const admin = connectionTo(server.socketDir, 'postgres', { min: 0, max: 2, idleTimeoutMillis: 500 });
   let queue: Promise<unknown> = Promise.resolve();
+  const create = (): Promise<string> => {
+    const name = `mapi_${randomBytes(6).toString('hex')}`;
+    const created = queue.then(() => admin.raw('create database ?? template ??', [name, TEMPLATE]));
+    queue = created.catch(() => undefined);
+    return created.then(() => name);
+  };
+  // the next app's database is cloned while this one's test runs: a suite's second createApp() finds it ready
+  let spare: Promise<string> | null = null;
   return {
     socketDir: server.socketDir,
     admin,
-    createDatabase() {
-      const name = `mapi_${randomBytes(6).toString('hex')}`;
-      const created = queue.then(() => admin.raw('create database ?? template ??', [name, TEMPLATE]));
-      queue = created.catch(() => undefined);
-      return created.then(() => name);
+    async createDatabase() {
+      const taken = spare ? await spare.catch(() => create()) : await create();
+      spare = create();
+      spare.catch(() => undefined);
+      return taken;
     },
     async dropDatabase(name: string) {
       await admin.raw('drop database if exists ?? with (force)', [name]);
