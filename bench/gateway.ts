@@ -53,7 +53,7 @@ function benchCore(): { pay: number; query: number } {
       freshAlipayTransId: '2024010122001234567890123456',
     });
     const echo = read.request.order.map((n) => [n, read.request.params[n]!] as const);
-    toGbkBytes(renderSuccess({ echo, fields: result.fields, key: KEY }).xml);
+    toGbkBytes(renderSuccess({ echo, fields: result.fields, key: KEY, charset: read.request.charset }).xml);
     return result.trade;
   };
   const measure = (fn: (i: number) => void): number => {

@@ -8,6 +8,8 @@ export interface Config {
   adminToken: string | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   workers: number;
+  /** more Host names the pages and /api answer to (ALLOWED_HOSTS); `*` for any */
+  allowedHosts: string[];
 }
 
 export class ConfigError extends Error {}
@@ -26,6 +28,17 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** `ALLOWED_HOSTS=box.lan,192.168.1.20,*`: names (a port is ignored), comma-separated. */
+function hostList(raw: string | undefined): string[] {
+  const names = (raw ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of names) {
+    if (!/^(\*|[A-Za-z0-9._-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?|[0-9A-Fa-f:.]+)$/.test(name)) {
+      throw new ConfigError(`ALLOWED_HOSTS takes host names or addresses separated by commas, got "${name}"`);
+    }
+  }
+  return names;
 }
 
 /** Reads the configuration once, from the environment given (never at import time). */
@@ -50,5 +63,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminToken: env.ADMIN_TOKEN || null,
     logLevel: logLevel as Config['logLevel'],
     workers: integer(env, 'WORKERS', 1, 1, 64),
+    allowedHosts: hostList(env.ALLOWED_HOSTS),
   };
 }

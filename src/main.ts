@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { createContext } from './app/context.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createApp } from './http/app.ts';
+import { createHttpServer } from './http/http-server.ts';
 import { DataDirInUseError } from './store/data-dir-lock.ts';
 import { openStore } from './store/db.ts';
 import { DefaultRulesError, loadDefaultRules } from './store/default-rules.ts';
@@ -22,8 +23,8 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     forceDefaultKey: Boolean(process.env.DEFAULT_PARTNER_KEY),
     defaultRules,
   });
-  const app = createApp(ctx, { adminToken: config.adminToken });
-  const server = app.listen(config.port, config.host);
+  const app = createApp(ctx, { adminToken: config.adminToken, hosts: { listenHost: config.host, extra: config.allowedHosts } });
+  const server = createHttpServer(app).listen(config.port, config.host);
   await once(server, 'listening');
   server.keepAliveTimeout = 65_000;
 

@@ -131,7 +131,7 @@ export class GatewayService {
     const echo = order.map((name) => [name, params[name]!] as const);
     const answer = (fields: Fields, fault: Fault | null = null): Outcome => {
       // bad_sign: a well-formed signature of the wrong text, as a key mix-up would give
-      const rendered = renderSuccess({ echo, fields, key: verdict.partner.key });
+      const rendered = renderSuccess({ echo, fields, key: verdict.partner.key, charset });
       const xml = fault === 'bad_sign' ? rendered.xml.replace(`<sign>${rendered.sign}</sign>`, `<sign>${md5(rendered.sign)}</sign>`) : rendered.xml;
       return {
         xml,

@@ -8,6 +8,8 @@ export class RequestLogWriter {
   private pending: RequestLogEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
+  /** entries that could not be stored since start, even one by one (shown on /healthz and the requests page) */
+  lost = 0;
 
   constructor(
     private readonly store: Store,
@@ -33,10 +35,15 @@ export class RequestLogWriter {
     // Batches are written one after the other so that the log keeps its order.
     this.writing = this.writing.then(async () => {
       if (batch.length === 0) return;
+      let result: { lost: number; error?: unknown };
       try {
-        await this.store.appendRequestLog(batch);
+        result = await this.store.appendRequestLog(batch);
       } catch (error) {
-        (this.options.onError ?? console.error)(error);
+        result = { lost: batch.length, error };
+      }
+      if (result.lost > 0) {
+        this.lost += result.lost;
+        (this.options.onError ?? console.error)(result.error ?? new Error(`${result.lost} request-log entries could not be stored`));
       }
     });
     return this.writing;

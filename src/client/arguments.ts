@@ -1,7 +1,7 @@
 // Checks on what the typed client is asked to send: a clear MapiArgumentError now instead of a refusal from the gateway later.
 import { isSupportedCurrency, currencyDecimals } from '../core/currency.ts';
 import { AMOUNT_PATTERN, amountProblem } from '../core/money.ts';
-import { MapiArgumentError } from '../lib/errors.ts';
+import { MapiArgumentError } from '../core/errors.ts';
 import { checkParams } from './signing.ts';
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);

@@ -2,8 +2,8 @@
 import { charsetLabel, type Charset } from '../core/charset.ts';
 import { formatGmt8 } from '../core/time.ts';
 import { SERVICES } from '../core/types.ts';
-import { MapiArgumentError, MapiResponseError } from '../lib/errors.ts';
-import { type ServiceInput, requireService } from '../lib/services.ts';
+import { MapiArgumentError, MapiResponseError } from '../core/errors.ts';
+import { type ServiceInput, requireService } from '../core/service-alias.ts';
 import {
   defined, extraParams, optionalId, optionalText, requireAmount, requireBuyerCode, requireCurrency, requireId, requireObject, requireText,
 } from './arguments.ts';
@@ -209,7 +209,7 @@ export class MapiClient {
     const status = answer.status;
     let verified;
     try {
-      verified = verifyResponse(answer.body, this.key);
+      verified = verifyResponse(answer.body, this.key, this.charset);
     } catch (error) {
       if (error instanceof MapiResponseError) throw new MapiResponseError(`${error.message} (HTTP ${status})`, status, error.raw);
       throw error;

@@ -2,7 +2,7 @@
 import iconv from 'iconv-lite';
 import { type Charset, charsetLabel, encode, normalizeCharset } from '../core/charset.ts';
 import { md5Hex, signingString } from '../core/sign.ts';
-import { MapiArgumentError } from '../lib/errors.ts';
+import { MapiArgumentError } from '../core/errors.ts';
 
 /** the `_input_charset` values the client speaks; case does not matter */
 export type MapiCharset = 'utf-8' | 'UTF-8' | 'GBK' | 'gbk';

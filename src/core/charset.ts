@@ -12,6 +12,11 @@ export function normalizeCharset(name: string): Charset | null {
   return null;
 }
 
+/** The charset an answer is signed in: the request's `_input_charset` (as echoed), GBK when absent or unknown. */
+export function answerCharset(declared: string | undefined): Charset {
+  return normalizeCharset(declared ?? '') ?? 'gbk';
+}
+
 /** How a charset is written back (labels are written GBK). */
 export function charsetLabel(charset: Charset): string {
   return charset === 'utf-8' ? 'UTF-8' : charset.toUpperCase();

@@ -1,6 +1,7 @@
 import { type Charset } from './charset.ts';
 import { type DecodedParams, FormError, type RawPair, decodePairs, findCharset } from './form.ts';
 import { getService } from './services/index.ts';
+import { failureFields } from './services/common.ts';
 import type { ServiceDefinition, TradeRef } from './services/service.ts';
 import { verifyRequestSign } from './sign.ts';
 import { type Fields, type Partner, isServiceName } from './types.ts';
@@ -77,16 +78,4 @@ export function checkRequest(request: DecodedRequest, findPartner: (id: string) 
     };
   }
   return { kind: 'accept', service, partner, signedString, ref: service.ref(params) };
-}
-
-/** The fields of a business failure in the service's own vocabulary (cancel: detail_error_code, retry_flag). */
-export function failureFields(service: ServiceDefinition, params: Readonly<Record<string, string>>, error: string, description?: string): Fields {
-  if (service.name === 'alipay.acquire.cancel') {
-    const fields: Fields = { result_code: service.failureCode, detail_error_code: error, retry_flag: 'N' };
-    if (description) fields.detail_error_des = description;
-    if (params.out_trade_no) fields.out_trade_no = params.out_trade_no;
-    if (params.trade_no) fields.trade_no = params.trade_no;
-    return fields;
-  }
-  return { result_code: service.failureCode, error };
 }

@@ -7,7 +7,6 @@ import { signParams } from './sign.ts';
 import type { Refund, Trade } from './types.ts';
 
 export type NotifyEvent = 'paid' | 'closed' | 'refunded';
-export const NOTIFY_EVENTS: readonly NotifyEvent[] = ['paid', 'closed', 'refunded'];
 
 export interface NotifyOptions {
   /** notify_time (the partner's clock) */

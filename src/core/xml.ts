@@ -1,4 +1,4 @@
-import { encodeXmlGbk } from './charset.ts';
+import { type Charset, encodeXmlGbk } from './charset.ts';
 import { signParams } from './sign.ts';
 import type { Fields } from './types.ts';
 
@@ -35,6 +35,12 @@ export interface SuccessEnvelope {
   fields: Fields;
   /** the partner's MD5 key */
   key: string;
+  /**
+   * the request's `_input_charset`: the sign is over the fields' bytes in it, as clients verify (design.md). The XML
+   * stays GBK, with `&#x…;` for what GBK cannot carry, so a UTF-8 client reads the exact text its sign is over; in
+   * GBK such a character counts as `?`, which is what a client re-encoding the text it read in GBK gets.
+   */
+  charset: Charset;
   /** replace the computed signature (faults that send a wrong one) */
   signOverride?: string;
 }
@@ -59,10 +65,10 @@ export function normalizeFields(fields: Fields): Fields {
   return out;
 }
 
-/** `is_success=T`, the request echoed, the fields sorted, signed over the GBK bytes of the fields. */
+/** `is_success=T`, the request echoed, the fields sorted, signed over the fields' bytes in the request's charset. */
 export function renderSuccess(envelope: SuccessEnvelope): RenderedAnswer {
   const fields = normalizeFields(envelope.fields);
-  const sign = envelope.signOverride ?? signParams(fields, envelope.key, 'gbk');
+  const sign = envelope.signOverride ?? signParams(fields, envelope.key, envelope.charset);
   let xml = `${PROLOG}<alipay><is_success>T</is_success><request>`;
   for (const [name, value] of envelope.echo) xml += `<param name="${escapeXml(name)}">${escapeXml(value)}</param>`;
   xml += '</request><response><alipay>';

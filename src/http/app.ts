@@ -2,24 +2,31 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { AppContext } from '../app/context.ts';
 import { apiRouter } from './api/api-router.ts';
 import { gatewayHandler } from './gateway-routes.ts';
+import { type HostOptions, allowedHostNames, hostGuard } from './host-allow-list.ts';
 import { createPages } from './pages/index.ts';
 
+const HEALTH_TIMEOUT_MS = 1000;
+
 /** The Express app for one context. It never listens: main.ts or a test does. */
-export function createApp(ctx: AppContext, options: { adminToken?: string | null } = {}): Express {
+export function createApp(ctx: AppContext, options: { adminToken?: string | null; hosts?: HostOptions } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   // The gateway comes first, ahead of any parser: it reads raw bytes.
   app.use(gatewayHandler(ctx.gateway));
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, store: ctx.store.kind });
+  // tells the truth about the database: a load balancer or a script waiting for start-up can rely on it
+  app.get('/healthz', async (_req, res) => {
+    const up = await ctx.store.ping(HEALTH_TIMEOUT_MS);
+    res.status(up ? 200 : 503).json({ ok: up, store: ctx.store.kind, database: up ? 'up' : 'down', requestLog: { lost: ctx.requestLog.lost } });
   });
+  // after the gateway (a POS may use any name) and the health check, before everything that reads or changes data
+  app.use(hostGuard(allowedHostNames(options.hosts)));
   app.use('/api', apiRouter(ctx, { adminToken: options.adminToken ?? null }));
   app.use('/api', (_req: Request, res: Response) => {
     res.status(404).json({ errors: { path: 'not found' } });
   });
   // The pages end in their own not-found and error pages.
-  app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret }));
+  app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret, databaseDown: async () => !(await ctx.store.ping(HEALTH_TIMEOUT_MS)) }));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     console.error(error);
     if (!res.headersSent) res.status(500).json({ errors: { server: 'internal error' } });

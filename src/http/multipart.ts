@@ -25,17 +25,25 @@ export function parseMultipart(contentType: string, body: Buffer): Promise<RawPa
       return;
     }
     const pairs: RawPair[] = [];
-    parser.on('field', (name, value) => {
-      pairs.push({ name: Buffer.from(name, 'latin1'), value: Buffer.from(value, 'latin1') });
+    // A part without a name (`Content-Disposition: form-data` alone) is no parameter: the body is malformed.
+    let nameless = false;
+    parser.on('field', (name: string | undefined, value) => {
+      if (!name) nameless = true;
+      else pairs.push({ name: Buffer.from(name, 'latin1'), value: Buffer.from(value, 'latin1') });
     });
-    parser.on('file', (name, stream) => {
+    parser.on('file', (name: string | undefined, stream) => {
+      if (!name) {
+        nameless = true;
+        stream.resume();
+        return;
+      }
       // A file part is read as a value: some clients mark plain fields as files.
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => pairs.push({ name: Buffer.from(name, 'latin1'), value: Buffer.concat(chunks) }));
     });
     parser.on('error', () => resolve(null));
-    parser.on('close', () => resolve(pairs));
+    parser.on('close', () => resolve(nameless ? null : pairs));
     parser.end(body);
   });
 }

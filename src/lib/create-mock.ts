@@ -7,9 +7,10 @@ import { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from '../config.ts';
 import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
 import type { Partner } from '../core/types.ts';
 import { createApp as createHttpApp } from '../http/app.ts';
+import { createHttpServer } from '../http/http-server.ts';
 import { openStore } from '../store/db.ts';
 import { loadDefaultRules } from '../store/default-rules.ts';
-import { MapiArgumentError, MapiMockError } from './errors.ts';
+import { MapiArgumentError, MapiMockError } from '../core/errors.ts';
 import { type MockHelpers, mockHelpers } from './mock-handle.ts';
 
 export interface MockOptions {
@@ -23,6 +24,11 @@ export interface MockOptions {
   partner?: Partner;
   /** real time in ms for the mock's clocks (default Date.now): pass a fixed one for repeatable answers */
   now?: () => number;
+  /**
+   * more Host names the pages and /api answer to, besides localhost, 127.0.0.1 and [::1] (the gateway answers any);
+   * `['*']` for any name
+   */
+  allowedHosts?: string[];
   /** background failures (writing the request log, ...); default console.error */
   onError?: (error: unknown) => void;
 }
@@ -61,6 +67,9 @@ function checkOptions(options: MockOptions): void {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) throw new MapiArgumentError(name, 'must be a non-empty string');
   }
+  if (options.allowedHosts !== undefined && (!Array.isArray(options.allowedHosts) || options.allowedHosts.some((name) => typeof name !== 'string'))) {
+    throw new MapiArgumentError('allowedHosts', 'must be an array of host names');
+  }
   if (options.now !== undefined && typeof options.now !== 'function') throw new MapiArgumentError('now', 'must be a function answering ms since 1970');
   const partner = options.partner;
   if (partner === undefined) return;
@@ -70,7 +79,7 @@ function checkOptions(options: MockOptions): void {
   }
 }
 
-async function start(options: MockOptions, partner: Partner, onError: (error: unknown) => void): Promise<Running> {
+async function start(options: MockOptions, partner: Partner, onError: (error: unknown) => void, listenHost?: string): Promise<Running> {
   const defaultRules = await loadDefaultRules();
   const store = await openStore(
     options.databaseUrl ? { databaseUrl: options.databaseUrl } : options.dataDir ? { dataDir: options.dataDir } : { inMemory: true },
@@ -85,7 +94,7 @@ async function start(options: MockOptions, partner: Partner, onError: (error: un
       clock: new OffsetClock(options.now),
       onError,
     });
-    return { ctx, app: createHttpApp(ctx, { adminToken: options.adminToken ?? null }) };
+    return { ctx, app: createHttpApp(ctx, { adminToken: options.adminToken ?? null, hosts: { listenHost, extra: options.allowedHosts } }) };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
@@ -105,7 +114,7 @@ function unavailable(req: Request, res: Response, status: number, message: strin
  * A mock of its own: its own in-memory database unless given one, so two in one process never share state.
  * Nothing is opened until the first request or helper call, and everything waits for it.
  */
-export function createMock(options: MockOptions = {}): Mock {
+export function createMock(options: MockOptions = {}, internal: { listenHost?: string } = {}): Mock {
   checkOptions(options);
   const partner: Partner = { id: options.partner?.id ?? DEFAULT_PARTNER_ID, key: options.partner?.key ?? DEFAULT_PARTNER_KEY };
   const onError = options.onError ?? ((error: unknown) => console.error(error));
@@ -115,7 +124,7 @@ export function createMock(options: MockOptions = {}): Mock {
 
   const run = (): Promise<Running> => {
     if (closed) return Promise.reject(new MapiMockError('this mock is closed'));
-    starting ??= start(options, partner, onError).then((result) => {
+    starting ??= start(options, partner, onError, internal.listenHost).then((result) => {
       running = result;
       return result;
     });
@@ -137,6 +146,8 @@ export function createMock(options: MockOptions = {}): Mock {
     );
   });
 
+  // listen() as Express's, on a server that takes 1 MiB of headers and answers unparseable requests in XML
+  (outer as { listen: unknown }).listen = (...args: unknown[]) => (createHttpServer(outer).listen as (...a: unknown[]) => Server)(...args);
   const app = outer as unknown as MockApp;
   const mock: Mock = {
     ...mockHelpers(async () => (await run()).ctx, partner, app),

@@ -8,8 +8,8 @@ import type { RequestListenerLike } from '../client/transport.ts';
 import type { Condition, Fault, Outcome, Rule, RuleSource } from '../core/rules/types.ts';
 import { TRADE_STATES, type Partner, type TradeState } from '../core/types.ts';
 import { type RuleItem, refundItem, requestItem, ruleItem, tradeItem } from '../http/api/present.ts';
-import { MapiArgumentError, MapiRuleError } from './errors.ts';
-import { type ServiceInput, requireService, serviceName } from './services.ts';
+import { MapiArgumentError, MapiRuleError } from '../core/errors.ts';
+import { type ServiceInput, requireService, serviceName } from '../core/service-alias.ts';
 
 export type { RuleItem };
 export type RequestItem = ReturnType<typeof requestItem>;

@@ -4,7 +4,7 @@ import { MapiClient } from '../client/mapi-client.ts';
 import type { MapiCharset } from '../client/signing.ts';
 import type { Partner } from '../core/types.ts';
 import { type Mock, type MockOptions, createMock } from './create-mock.ts';
-import { MapiArgumentError } from './errors.ts';
+import { MapiArgumentError } from '../core/errors.ts';
 
 export interface ServerOptions extends MockOptions {
   /** default 0: a free port */
@@ -33,7 +33,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const { port = 0, host = '127.0.0.1', ...mockOptions } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new MapiArgumentError('port', `must be a whole number from 0 to 65535; got ${port}`);
-  const mock = createMock(mockOptions);
+  const mock = createMock(mockOptions, { listenHost: host });
   try {
     await mock.ready();
   } catch (error) {

@@ -110,7 +110,7 @@ export class KnexStore implements Store {
     return countTrades(this.knex);
   }
 
-  appendRequestLog(entries: RequestLogEntry[]): Promise<void> {
+  appendRequestLog(entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }> {
     return appendRequestLog(this.knex, entries);
   }
 
@@ -215,6 +215,19 @@ export class KnexStore implements Store {
       await trx('request_log').del();
       await bumpChangeVersion(trx);
     });
+  }
+
+  async ping(timeoutMs: number): Promise<boolean> {
+    if (this.closing) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.knex.raw('select 1').then(() => true, () => false), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Idempotent: a second call waits for the first. */

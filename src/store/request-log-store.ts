@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { RequestLogEntry, RequestLogFilter } from './store.ts';
 import { clampLimit, fromJson, toDate, toNumber, type Db } from './rows.ts';
 
@@ -84,15 +85,42 @@ function entryFromRow(row: RequestLogRow): RequestLogEntry {
   };
 }
 
-/** Appends in one transaction; an id already logged is skipped, so a retried flush does not fail. */
-export async function appendRequestLog(db: Db, entries: RequestLogEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+/** How much of service, partner and trade_key the indexes hold (migration 20261201_005): 200 characters. */
+const INDEXED_PREFIX = 200;
+
+/** `column = value`, by the indexed prefix first so that the index is used, whatever the value's length. */
+function whereFull(query: Knex.QueryBuilder, column: 'service' | 'partner' | 'trade_key', value: string): void {
+  query.whereRaw(`left(${column}, ${INDEXED_PREFIX}) = left(?::text, ${INDEXED_PREFIX})`, [value]).where(column, value);
+}
+
+/**
+ * Appends in one transaction; an id already logged is skipped, so a retried flush does not fail. When the batch
+ * fails, each entry is tried on its own, so that one bad entry cannot take the others with it. Answers how many
+ * entries could still not be stored.
+ */
+export async function appendRequestLog(db: Db, entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }> {
+  if (entries.length === 0) return { lost: 0 };
   const rows = entries.map(entryToRow);
-  await db.transaction(async (trx) => {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await trx('request_log').insert(rows.slice(i, i + INSERT_CHUNK)).onConflict('id').ignore();
+  try {
+    await db.transaction(async (trx) => {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await trx('request_log').insert(rows.slice(i, i + INSERT_CHUNK)).onConflict('id').ignore();
+      }
+    });
+    return { lost: 0 };
+  } catch (batchError) {
+    let lost = 0;
+    let error: unknown = batchError;
+    for (const row of rows) {
+      try {
+        await db('request_log').insert(row).onConflict('id').ignore();
+      } catch (rowError) {
+        lost += 1;
+        error = rowError;
+      }
     }
-  });
+    return lost === 0 ? { lost } : { lost, error };
+  }
 }
 
 export async function listRequestLog(db: Db, filter: RequestLogFilter): Promise<RequestLogEntry[]> {
@@ -105,9 +133,9 @@ export async function listRequestLog(db: Db, filter: RequestLogFilter): Promise<
       { column: 'id', order },
     ])
     .limit(clampLimit(filter.limit));
-  if (filter.service !== undefined) query.where('service', filter.service);
-  if (filter.partner !== undefined) query.where('partner', filter.partner);
-  if (filter.partnerTransId !== undefined) query.where('trade_key', filter.partnerTransId);
+  if (filter.service !== undefined) whereFull(query, 'service', filter.service);
+  if (filter.partner !== undefined) whereFull(query, 'partner', filter.partner);
+  if (filter.partnerTransId !== undefined) whereFull(query, 'trade_key', filter.partnerTransId);
   if (filter.outcome === 'gateway_error') query.where('is_success', false);
   if (filter.outcome === 'success') query.where('is_success', true).where((q) => q.whereNull('result_code').orWhere('result_code', 'SUCCESS'));
   if (filter.outcome === 'business_failure') query.where('is_success', true).whereNotNull('result_code').whereNot('result_code', 'SUCCESS');

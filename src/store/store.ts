@@ -167,7 +167,10 @@ export interface Store {
   /** how many trades are stored, every partner */
   countTrades(): Promise<number>;
 
-  appendRequestLog(entries: RequestLogEntry[]): Promise<void>;
+  /** `select 1` within `timeoutMs`: false when the database cannot be reached (or the store is closed) */
+  ping(timeoutMs: number): Promise<boolean>;
+  /** stores what it can, entry by entry if the batch fails; `lost`: how many could not be stored, with the last error */
+  appendRequestLog(entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }>;
   listRequestLog(filter: RequestLogFilter): Promise<RequestLogEntry[]>;
   getRequestLogEntry(id: string): Promise<RequestLogEntry | null>;
   /** how many entries the log holds */

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import iconv from 'iconv-lite';
 import { XMLParser } from 'fast-xml-parser';
-import { encodeXmlGbk } from '../../src/core/charset.ts';
+import { readFileSync } from 'node:fs';
+import { encodeXmlGbk, normalizeCharset } from '../../src/core/charset.ts';
+import { md5Hex, signingString } from '../../src/core/sign.ts';
 import { renderGatewayError, renderSuccess } from '../../src/core/xml.ts';
 
 const KEY = '0123456789abcdefghijklmnopqrstuv';
@@ -15,7 +17,7 @@ test('a gateway error has no echo and no sign', () => {
 });
 
 test('the published business failure: sorted fields, signed over GBK', () => {
-  const { xml, sign } = renderSuccess({ echo: [['service', 'x']], fields: { result_code: 'FAILED', error: 'BUYER_BALANCE_NOT_ENOUGH' }, key: KEY });
+  const { xml, sign } = renderSuccess({ echo: [['service', 'x']], fields: { result_code: 'FAILED', error: 'BUYER_BALANCE_NOT_ENOUGH' }, key: KEY, charset: 'gbk' });
   assert.equal(sign, 'e1e3cac5f8b4bac96edfc2cdba199f1e');
   assert.match(xml, /<response><alipay><error>BUYER_BALANCE_NOT_ENOUGH<\/error><result_code>FAILED<\/result_code><\/alipay><\/response><sign>e1e3cac5f8b4bac96edfc2cdba199f1e<\/sign><sign_type>MD5<\/sign_type><\/alipay>$/);
 });
@@ -25,13 +27,14 @@ test('the cancel failure with Chinese text is signed over its GBK bytes', () => 
     echo: [],
     fields: { detail_error_code: 'TRADE_STATUS_ERROR', detail_error_des: '交易状态不合法', out_trade_no: 'T20240101000001', result_code: 'FAIL', retry_flag: 'N' },
     key: KEY,
+    charset: 'gbk',
   });
   assert.equal(sign, 'f8fbe114cdecbccd17191dd45cbc56c4');
 });
 
 test('markup in values is escaped, control characters dropped, empty fields left out, and it parses', () => {
   const nasty = 'a<b>&c]]>"d\'\u0001';
-  const { xml, fields } = renderSuccess({ echo: [['memo', nasty], ['x<y', '1']], fields: { result_code: 'SUCCESS', memo: nasty, empty: '' }, key: KEY });
+  const { xml, fields } = renderSuccess({ echo: [['memo', nasty], ['x<y', '1']], fields: { result_code: 'SUCCESS', memo: nasty, empty: '' }, key: KEY, charset: 'gbk' });
   assert.deepEqual(fields, { memo: 'a<b>&c]]>"d\'', result_code: 'SUCCESS' });
   assert.ok(!xml.includes('<b>') && !xml.includes(']]>'));
   const parsed = new XMLParser({ ignoreAttributes: false }).parse(xml);
@@ -45,8 +48,31 @@ test('GBK bytes: Chinese stays Chinese, characters outside GBK become references
 });
 
 test('a value that looks like an entity is escaped again, so the client reads what was sent', () => {
-  const { xml, sign } = renderSuccess({ echo: [['memo', '&amp; &#65;']], fields: { result_code: 'SUCCESS', memo: '&amp;' }, key: KEY });
+  const { xml, sign } = renderSuccess({ echo: [['memo', '&amp; &#65;']], fields: { result_code: 'SUCCESS', memo: '&amp;' }, key: KEY, charset: 'gbk' });
   assert.ok(xml.includes('<param name="memo">&amp;amp; &amp;#65;</param>'));
   assert.ok(xml.includes('<memo>&amp;amp;</memo>'));
-  assert.equal(sign, renderSuccess({ echo: [], fields: { memo: '&amp;', result_code: 'SUCCESS' }, key: KEY }).sign);
+  assert.equal(sign, renderSuccess({ echo: [], fields: { memo: '&amp;', result_code: 'SUCCESS' }, key: KEY, charset: 'gbk' }).sign);
 });
+
+interface ResponseVector {
+  name: string;
+  key: string;
+  charset: string;
+  fields: Record<string, string>;
+  sign: string;
+}
+const { responses } = JSON.parse(readFileSync(new URL('../fixtures/signing.json', import.meta.url), 'utf8')) as { responses: ResponseVector[] };
+
+for (const v of responses) {
+  test(`the answer's sign is over what a client reads back: ${v.name}`, () => {
+    const charset = normalizeCharset(v.charset)!;
+    const { xml } = renderSuccess({ echo: [['_input_charset', v.charset]], fields: v.fields, key: v.key, charset });
+    // the client: GBK bytes → text → the <response><alipay> fields → re-encoded in its own charset → MD5
+    const text = iconv.decode(encodeXmlGbk(xml), 'gbk');
+    const parsed = new XMLParser({ parseTagValue: false, processEntities: true, htmlEntities: true }).parse(text);
+    const read = parsed.alipay.response.alipay as Record<string, string>;
+    assert.deepEqual(read, Object.fromEntries(Object.entries(v.fields).sort(([a], [b]) => (a < b ? -1 : 1))));
+    assert.equal(parsed.alipay.sign, v.sign);
+    assert.equal(md5Hex(signingString(read), v.key, charset), v.sign);
+  });
+}

@@ -84,7 +84,8 @@ export function parseAnswer(status: number, contentType: string, body: Buffer, k
     echo[p['@name']] = p['#text'] ?? '';
   }
   const sign = root.sign as string | undefined;
-  const signValid = sign === undefined ? null : clientSign(fields, key, 'gbk') === sign;
+  // as a client verifies: over the fields' bytes in the charset it sent the request in
+  const signValid = sign === undefined ? null : clientSign(fields, key, echo._input_charset ?? 'gbk') === sign;
   return {
     status,
     contentType,

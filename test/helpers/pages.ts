@@ -35,13 +35,13 @@ export class PageSession {
   }
 
   /** Posts a form (the CSRF token of the last page is added unless `_csrf` is given). Pass arrays for repeated names. */
-  async post(path: string, form: Record<string, string | string[]>): Promise<PageResponse> {
+  async post(path: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<PageResponse> {
     if (!this.csrf) await this.get('/login');
     const body = new URLSearchParams();
     for (const [name, value] of Object.entries({ _csrf: this.csrf, ...form })) {
       for (const v of Array.isArray(value) ? value : [value]) body.append(name, v);
     }
-    let req = this.agent.post(path).type('form').send(body.toString());
+    let req = this.agent.post(path).type('form').set(headers).send(body.toString());
     if (this.bearer) req = req.set('Authorization', `Bearer ${this.bearer}`);
     return this.wrap(await req);
   }

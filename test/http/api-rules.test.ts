@@ -111,10 +111,10 @@ test('bad input answers 400 with the dotted path of each problem', async () => {
   assert.equal(huge.status, 413);
   assert.match(String(huge.headers['content-type']), /^application\/json/);
   assert.deepEqual(Object.keys(huge.body.errors), ['body']);
-  // curl -d sends form-urlencoded: the JSON in it is still read
+  // curl -d without -H 'content-type: application/json' sends form-urlencoded: refused, as any non-JSON body is
   const curlStyle = await api().post('/api/rules').set('Content-Type', 'application/x-www-form-urlencoded').send(JSON.stringify({ ...balanceRule, id: 'curl-style' }));
-  assert.equal(curlStyle.status, 201);
-  assert.equal((await api().delete('/api/rules/curl-style')).status, 204);
+  assert.deepEqual([curlStyle.status, Object.keys(curlStyle.body.errors)], [415, ['body']]);
+  assert.equal((await api().get('/api/rules/curl-style')).status, 404);
   const unknownPath = await api().get('/api/nothing-here');
   assert.deepEqual([unknownPath.status, unknownPath.body], [404, { errors: { path: 'not found' } }]);
 });

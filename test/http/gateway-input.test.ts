@@ -103,6 +103,23 @@ test('unreadable input: malformed escapes, bad bytes, unknown charset, conflicti
   gatewayError(await rawCall(t.app, { body: '--x\r\nbroken', contentType: 'multipart/form-data; boundary=y' }), 'ILLEGAL_ARGUMENT');
 });
 
+test('a multipart part without a name is ILLEGAL_ARGUMENT, with no stack trace, never a SYSTEM_ERROR', async () => {
+  const errors: unknown[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args);
+  try {
+    const field = '--b\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--b--\r\n';
+    gatewayError(await rawCall(t.app, { body: field, contentType: 'multipart/form-data; boundary=b' }), 'ILLEGAL_ARGUMENT');
+    const file = '--b\r\nContent-Disposition: form-data; filename="a.txt"\r\n\r\nvalue\r\n--b--\r\n';
+    gatewayError(await rawCall(t.app, { body: file, contentType: 'multipart/form-data; boundary=b' }), 'ILLEGAL_ARGUMENT');
+    const emptyName = '--b\r\nContent-Disposition: form-data; name=""\r\n\r\nvalue\r\n--b--\r\n';
+    gatewayError(await rawCall(t.app, { body: emptyName, contentType: 'multipart/form-data; boundary=b' }), 'ILLEGAL_ARGUMENT');
+  } finally {
+    console.error = original;
+  }
+  assert.deepEqual(errors, []);
+});
+
 test('present but invalid values are a signed INVALID_PARAMETER', async () => {
   for (const trans_amount of ['-1', 'abc', '1.234', '0', '0.00', '100000000.01', '']) {
     const answer = await call(t.app, payParams({ trans_amount }));

@@ -63,6 +63,21 @@ test('a form without its CSRF token is refused with a page, not a stack trace', 
   assert.doesNotMatch(bare.text, /at .*\.ts:\d+/);
 });
 
+test('a form sent from another site is refused even with a valid CSRF token', async () => {
+  const browser = new PageSession(t.app);
+  await browser.get('/partners');
+  const evil = await browser.post('/partners', { id: '2088000000000998' }, { Origin: 'http://evil.example' });
+  assert.equal(evil.status, 403);
+  assert.match(evil.text, /came from another site/);
+  const sibling = await browser.post('/partners', { id: '2088000000000998' }, { 'Sec-Fetch-Site': 'same-site' });
+  assert.equal(sibling.status, 403);
+  const partners = await request(t.app).get('/api/partners');
+  assert.equal(partners.body.items.some((p: { id: string }) => p.id === '2088000000000998'), false);
+  // the same session without a foreign Origin goes through
+  const ok = await browser.post('/partners', { id: '2088000000000998' });
+  assert.equal(ok.status, 303);
+});
+
 test('security headers: a CSP with nothing from elsewhere, no framing, no sniffing', async () => {
   const res = await request(t.app).get('/login');
   const csp = String(res.headers['content-security-policy']);

@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { RequestLogWriter } from '../../src/app/request-log-writer.ts';
 import type { RequestLogEntry, Store } from '../../src/store/store.ts';
 import { createTestStore, makeLogEntry, makeRefund, makeTrade, TEST_PARTNER } from '../helpers/db.ts';
 
@@ -30,6 +31,40 @@ describe('request log', () => {
     await store.appendRequestLog([entry]);
     await store.appendRequestLog([entry]);
     assert.equal((await store.listRequestLog({})).length, 1);
+  });
+
+  test('3,000-character ids, services, partners and params are stored in full and found by them', async () => {
+    const huge = (c: string) => c.repeat(3000);
+    const long = makeLogEntry({ tradeKey: huge('T'), service: huge('s'), partner: huge('9'), params: { partner_trans_id: huge('T'), memo: huge('咖') } });
+    const emoji = makeLogEntry({ tradeKey: huge('😀') });
+    const plain = makeLogEntry({ tradeKey: 'T-plain' });
+    assert.deepEqual(await store.appendRequestLog([long, emoji, plain]), { lost: 0 });
+    assert.equal((await store.listRequestLog({})).length, 3);
+    assert.deepEqual((await store.listRequestLog({ partnerTransId: huge('T') })).map((e) => e.id), [long.id]);
+    assert.deepEqual((await store.listRequestLog({ service: huge('s'), partner: huge('9') })).map((e) => e.id), [long.id]);
+    // the same 200-character prefix is not the same value
+    assert.deepEqual(await store.listRequestLog({ partnerTransId: `${huge('T')}x` }), []);
+    assert.deepEqual((await store.listRequestLog({ partnerTransId: huge('😀') })).map((e) => e.id), [emoji.id]);
+    assert.deepEqual(await store.getRequestLogEntry(long.id), long);
+  });
+
+  test('a batch with an entry the database refuses stores the others, and counts the one', async () => {
+    const first = makeLogEntry();
+    const broken = makeLogEntry({ at: new Date(Number.NaN) });
+    const last = makeLogEntry();
+    const result = await store.appendRequestLog([first, broken, last]);
+    assert.equal(result.lost, 1);
+    assert.ok(result.error instanceof Error);
+    assert.deepEqual((await store.listRequestLog({})).map((e) => e.id).sort(), [first.id, last.id].sort());
+
+    const errors: unknown[] = [];
+    const writer = new RequestLogWriter(store, { onError: (error) => errors.push(error) });
+    writer.append(makeLogEntry({ at: new Date(Number.NaN) }));
+    writer.append(makeLogEntry());
+    await writer.flush();
+    assert.equal(writer.lost, 1);
+    assert.equal(errors.length, 1);
+    assert.equal((await store.listRequestLog({})).length, 3);
   });
 
   test('NUL characters do not lose the batch', async () => {

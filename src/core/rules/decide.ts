@@ -1,4 +1,4 @@
-import { failureFields } from '../gateway.ts';
+import { failureFields } from '../services/common.ts';
 import type { ExecuteInput, ExecuteResult, ServiceDefinition } from '../services/service.ts';
 import type { Fields, Refund, Trade } from '../types.ts';
 import { outcomeFields } from './render.ts';

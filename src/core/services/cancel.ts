@@ -1,7 +1,7 @@
 import { isSameGmt8Day } from '../time.ts';
 import { SERVICES, type Fields, type Params, type Refund, type Trade } from '../types.ts';
 import type { ExecuteInput, ExecuteResult, ServiceDefinition, TradeRef } from './service.ts';
-import { param } from './spot-pay.ts';
+import { param } from './common.ts';
 
 /** the partner_refund_id of the refund a cancel makes for a paid trade (one per trade at most) */
 export function cancelRefundId(alipayTransId: string): string {

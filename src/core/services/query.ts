@@ -1,7 +1,7 @@
 import { SERVICES, type Params } from '../types.ts';
 import { settleTrade } from './lifecycle.ts';
 import type { ExecuteInput, ExecuteResult, ServiceDefinition, TradeRef } from './service.ts';
-import { failure, param, tradeFields } from './spot-pay.ts';
+import { failure, param, tradeFields } from './common.ts';
 
 /** alipay_trans_id wins when both ids are given (D-QUERY), so only the winner is named */
 function queryRef(params: Params): TradeRef {

@@ -2,7 +2,7 @@ import { currencyDecimals, exchangeRate, isSupportedCurrency } from '../currency
 import { convertAmount, formatAmount, parseAmount } from '../money.ts';
 import { SERVICES, type Fields, type Params, type Refund, type Trade } from '../types.ts';
 import type { ExecuteInput, ExecuteResult, ServiceDefinition, TradeRef } from './service.ts';
-import { amountInCurrencyProblem, failure, firstMissing, param, tooLong } from './spot-pay.ts';
+import { amountInCurrencyProblem, failure, firstMissing, param, tooLong } from './common.ts';
 
 const REQUIRED = ['partner_trans_id', 'partner_refund_id', 'refund_amount', 'currency'] as const;
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { adminRouter } from './admin-routes.ts';
-import { requireBearer } from './auth.ts';
+import { refuseCrossSite, requireBearer } from './auth.ts';
 import { dataRouter } from './data-routes.ts';
 import { apiErrorHandler, jsonBody } from './json.ts';
 import { notificationRouter } from './notification-routes.ts';
@@ -20,6 +20,7 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   const admin = new AdminService(ctx);
   const router = Router();
   // before the body is read: a caller without the token gets nothing parsed
+  router.use(refuseCrossSite(options.adminToken));
   router.use(requireBearer(options.adminToken));
   router.use(jsonBody());
   router.use('/rules', rulesRouter(ctx, admin));

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { changesState, isCrossSite } from '../cross-site.ts';
 import { sendErrors } from './json.ts';
 
 function digest(text: string): Buffer {
@@ -33,5 +34,24 @@ export function requireBearer(adminToken: string | null | undefined): RequestHan
     sendErrors(res, 401, {
       auth: given === null ? 'an admin token is required: send Authorization: Bearer <ADMIN_TOKEN>' : 'the admin token is wrong',
     });
+  };
+}
+
+/**
+ * A state-changing call from another site (a drive-by page posting `text/plain`, which needs no preflight) is
+ * refused; only a caller holding the admin token may send one, and browsers cannot add that header cross-site.
+ */
+export function refuseCrossSite(adminToken: string | null | undefined): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!changesState(req) || !isCrossSite(req)) {
+      next();
+      return;
+    }
+    const given = bearerToken(req);
+    if (adminToken && given !== null && tokenMatches(given, adminToken)) {
+      next();
+      return;
+    }
+    sendErrors(res, 403, { origin: 'cross-site requests may not change the mock: call /api from this site, or with Authorization: Bearer <ADMIN_TOKEN>' });
   };
 }

@@ -1,18 +1,28 @@
 // What every /api route shares: the JSON body parser, field errors in one shape, and JSON answers for failures.
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
+import { changesState, hasNoBody } from '../cross-site.ts';
 
 export type Errors = Record<string, string>;
 export type Checked<T> = { ok: true; data: T } | { ok: false; errors: Errors };
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
+const JSON_TYPES = ['application/json', '+json'];
+
 /**
- * Every body is read as JSON whatever its content type: `curl -d '{...}'` sends form-urlencoded, and a JSON
- * API that ignored such a body would fail in a confusing way. Strict: only objects and arrays (imports).
+ * JSON bodies only. A state-changing call with a body of any other type (`text/plain`, a form) is 415: those are
+ * what any web page can send without a preflight. A call without a body is fine. Strict: only objects and arrays.
  */
 export function jsonBody(): RequestHandler {
-  return express.json({ limit: API_BODY_LIMIT, strict: true, type: () => true });
+  const parse = express.json({ limit: API_BODY_LIMIT, strict: true, type: JSON_TYPES });
+  return (req, res, next) => {
+    if (changesState(req) && !hasNoBody(req) && !req.is(JSON_TYPES)) {
+      sendErrors(res, 415, { body: 'must be JSON: send Content-Type: application/json' });
+      return;
+    }
+    parse(req, res, next);
+  };
 }
 
 export function sendErrors(res: Response, status: number, errors: Errors): void {

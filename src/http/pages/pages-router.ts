@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import cookieParser from 'cookie-parser';
 import { fileURLToPath } from 'node:url';
+import { changesState, isCrossSite } from '../cross-site.ts';
 import { checkToken, clearLoginCookie, csrf, pageAuth, browserSession, securityHeaders, setLoginCookie } from './security.ts';
 import { renderPage } from './view.ts';
 
@@ -10,6 +11,8 @@ export interface PagesOptions {
   adminToken: string | null;
   /** signs the login cookie and the CSRF tokens; shared by every instance (settings table) */
   secret: string;
+  /** asked when a page fails: is it because the database cannot be reached? */
+  databaseDown?: () => Promise<boolean>;
 }
 
 /** A page handler: a thrown error ends on the error page, never a stack trace. */
@@ -20,6 +23,9 @@ export function page(handler: PageHandler) {
     Promise.resolve(handler(req, res)).catch(next);
   };
 }
+
+const DOWN_RETRY_SECONDS = 5;
+const DOWN_MESSAGE = `The database cannot be reached right now, so this page cannot be shown. mapi-mock keeps trying on its own: this page reloads every ${DOWN_RETRY_SECONDS} seconds and shows itself again as soon as the database is back. Meanwhile the gateway answers SYSTEM_ERROR to requests that need the database.`;
 
 /** Only a path on this site, so that /login?next= cannot send anyone elsewhere. */
 function localPath(value: unknown): string {
@@ -35,6 +41,10 @@ export function pagesRouter(options: PagesOptions, sections: Router[]): Router {
   router.use(securityHeaders());
   router.use('/assets', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
   router.use(cookieParser(options.secret));
+  // A form sent from another site is refused before its body is read (its CSRF check would fail later anyway).
+  router.use((req, _res, next) => {
+    next(changesState(req) && isCrossSite(req) ? Object.assign(new Error('cross-site form'), { status: 403, code: 'EBADCSRFTOKEN' }) : undefined);
+  });
   router.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
   router.use(browserSession);
   const { protect } = csrf(options.secret);
@@ -71,8 +81,16 @@ export function pagesRouter(options: PagesOptions, sections: Router[]): Router {
     }
     if (status === 413) return renderPage(req, res, 'error', { title: 'Too large', message: 'The form was larger than 1 MiB.' }, 413);
     if (status >= 400 && status < 500) return renderPage(req, res, 'error', { title: 'Bad request', message: 'The request could not be read.' }, status);
-    console.error(error);
-    renderPage(req, res, 'error', { title: 'Something went wrong', message: 'The page could not be shown. The error was logged.' }, 500);
+    void (options.databaseDown?.() ?? Promise.resolve(false)).then((down) => {
+      if (res.headersSent) return;
+      if (down) {
+        // the pool reconnects by itself once the database is back; the page reloads until then
+        res.setHeader('Retry-After', String(DOWN_RETRY_SECONDS));
+        return renderPage(req, res, 'error', { title: 'Database unavailable', message: DOWN_MESSAGE, refreshSeconds: DOWN_RETRY_SECONDS }, 503);
+      }
+      console.error(error);
+      renderPage(req, res, 'error', { title: 'Something went wrong', message: 'The page could not be shown. The error was logged.' }, 500);
+    });
   });
   return router;
 }

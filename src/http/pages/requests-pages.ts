@@ -106,6 +106,7 @@ export function requestsPages(ctx: AppContext): Router {
         'requests/list',
         {
           title: 'Requests',
+          lost: ctx.requestLog.lost,
           values: search.values,
           errors: search.errors,
           services: serviceOptions(search.values.service),

@@ -182,7 +182,7 @@ export function previewRule(rule: Rule, partner: Partner, now: Date): Preview {
   if (problem) notes.push(`For this sample the gateway itself answers first (${problem}), before any rule.`);
   const signed: Array<[string, string]> = [...Object.entries(params), ['sign', signParams(params, partner.key, 'utf-8')], ['sign_type', 'MD5']];
   const decision = decide(rule, definition, { params, partner: partner.id, now, trade, existingRefund: null, freshAlipayTransId: SAMPLE_ALIPAY_ID });
-  const rendered = decision.gatewayError === null ? renderSuccess({ echo: signed, fields: decision.fields, key: partner.key }) : null;
+  const rendered = decision.gatewayError === null ? renderSuccess({ echo: signed, fields: decision.fields, key: partner.key, charset: 'utf-8' }) : null;
   const xml = rendered ? rendered.xml : renderGatewayError(decision.gatewayError ?? '');
   const answer: Array<[string, string]> = rendered
     ? [['is_success', 'T'], ...Object.entries(rendered.fields)]

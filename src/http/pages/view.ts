@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../../views/', import.meta.url));
 
-// Eta escapes every `<%= %>` by default; `<%~ %>` (raw) is kept for included partials only.
-const eta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: process.env.NODE_ENV !== 'development', autoTrim: [false, 'nl'] });
+// Eta escapes every `<%= %>` by default; `<%~ %>` (raw) is kept for included partials only. Templates are shipped
+// files: they are read once (a change to views/ needs a restart).
+const eta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: true, autoTrim: [false, 'nl'] });
 
 export const NAV = [
   { href: '/', label: 'Overview' },

@@ -1,16 +1,7 @@
-// `mapi-mock sign`, and what every command shares. Light: no database code is loaded for it.
+// `mapi-mock sign`. Light: no database code is loaded for it.
 import { type MapiCharset, signRequest } from '../client/signing.ts';
-import { MapiArgumentError } from './errors.ts';
-
-/** wrong arguments: the CLI prints the message and the command's help, and exits 2 */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+import { MapiArgumentError } from '../core/errors.ts';
+import { type Io, UsageError } from './io.ts';
 
 export interface SignArgs {
   key: string;

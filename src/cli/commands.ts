@@ -5,7 +5,7 @@ import { type Config, loadConfig } from '../config.ts';
 import { openStore } from '../store/db.ts';
 import { loadDefaultRules } from '../store/default-rules.ts';
 import type { Store } from '../store/store.ts';
-import { type Io, UsageError } from './cli-sign.ts';
+import { type Io, UsageError } from './io.ts';
 
 function describe(config: Config, store: Store): string {
   return store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `the embedded database in ${config.dataDir}/`;

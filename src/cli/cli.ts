@@ -1,7 +1,8 @@
 // mapi-mock: serve, migrate, rules export / import, sign. Exit codes: 0 done, 1 failed, 2 wrong usage.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { ConfigError, DEFAULT_PARTNER_KEY } from './config.ts';
-import { type Io, UsageError, signCommand } from './lib/cli-sign.ts';
+import { ConfigError, DEFAULT_PARTNER_KEY } from '../config.ts';
+import { type Io, UsageError } from './io.ts';
+import { signCommand } from './sign.ts';
 
 const DB_OPTIONS = `
   --database-url URL   a PostgreSQL database (default: $DATABASE_URL)
@@ -101,7 +102,7 @@ async function run(argv: string[], io: Io): Promise<number | null> {
       if (positionals.length > 0) throw new UsageError(`unexpected ${positionals.join(' ')}`);
       Object.assign(process.env, withFlags({}, values));
       // loaded here: the other commands need none of the server; WORKERS forks run this same command line
-      const { exitOnStartError, runServer } = await import('./main.ts');
+      const { exitOnStartError, runServer } = await import('../main.ts');
       await runServer().catch(exitOnStartError);
       return null;
     }
@@ -109,7 +110,7 @@ async function run(argv: string[], io: Io): Promise<number | null> {
       const { values, positionals } = parse(rest, DB_FLAGS);
       if (values.help) return help(io, 'migrate');
       if (positionals.length > 0) throw new UsageError(`unexpected ${positionals.join(' ')}`);
-      const { migrateCommand } = await import('./lib/cli-commands.ts');
+      const { migrateCommand } = await import('./commands.ts');
       return migrateCommand(withFlags(process.env, values), io);
     }
     case 'rules': {
@@ -117,7 +118,7 @@ async function run(argv: string[], io: Io): Promise<number | null> {
       if (values.help) return help(io, 'rules');
       const [action, file, ...extra] = positionals;
       const env = withFlags(process.env, values);
-      const { exportRulesCommand, importRulesCommand } = await import('./lib/cli-commands.ts');
+      const { exportRulesCommand, importRulesCommand } = await import('./commands.ts');
       if (action === 'export' && file === undefined && values.mode === undefined) return exportRulesCommand(env, io, values.out);
       if (action === 'import' && file !== undefined && extra.length === 0 && values.out === undefined) {
         return importRulesCommand(env, io, file, values.mode ?? 'merge');

@@ -1,7 +1,7 @@
 // Reading a gateway answer as a client does: GBK bytes → XML → is_success, the echoed request, the signed fields.
 import iconv from 'iconv-lite';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { MapiResponseError } from '../lib/errors.ts';
+import { MapiResponseError } from './errors.ts';
 
 export interface ParsedAnswer {
   /** `is_success` was `T` */
@@ -20,29 +20,17 @@ export interface ParsedAnswer {
   xml: string;
 }
 
-// Entities are decoded by hand, in one pass: fast-xml-parser's own decoding turns `&amp;amp;` into `&`.
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-const ENTITY = /&(#x[0-9a-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos);/g;
-
-export function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(ENTITY, (whole, name: string) => {
-    if (!name.startsWith('#')) return ENTITIES[name]!;
-    const code = name.startsWith('#x') ? parseInt(name.slice(2), 16) : Number(name.slice(1));
-    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
-}
-
+// fast-xml-parser 5 decodes entities in one pass (`&amp;amp;` stays `&amp;`); htmlEntities adds the numeric
+// references (`&#x1f600;`) that the gateway writes for characters GBK cannot encode.
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   parseTagValue: false,
   parseAttributeValue: false,
-  processEntities: false,
+  processEntities: true,
+  htmlEntities: true,
   trimValues: false,
   isArray: (name, path) => name === 'param' && path === 'alipay.request.param',
-  tagValueProcessor: (_name, value) => decodeEntities(value),
-  attributeValueProcessor: (_name, value) => decodeEntities(value),
 });
 
 /** the declared encoding of the prolog; MAPI answers are GBK, so that is the default */
