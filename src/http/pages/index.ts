@@ -8,6 +8,7 @@ import { requestsPages } from './requests-pages.ts';
 import { rulesPages } from './rules-pages.ts';
 import { scenariosPages } from './scenarios-pages.ts';
 import { simulatePages } from './simulate-pages.ts';
+import { toolsPages } from './tools-pages.ts';
 import { tradesPages } from './trades-pages.ts';
 
 /** Every page section, behind the shared security, login and error handling. */
@@ -21,5 +22,6 @@ export function createPages(ctx: AppContext, options: PagesOptions): Router {
     notificationsPages(ctx),
     tradesPages(ctx),
     partnersPages(ctx),
+    toolsPages(ctx),
   ]);
 }
