@@ -53,7 +53,8 @@ export interface RenderedAnswer {
   sign: string;
 }
 
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/** the names an answer field may have; rules that add fields are held to it too (core/rules/schema.ts) */
+export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
 /** Sorted, non-empty, XML-safe: the fields exactly as the client will see and verify them. */
 export function normalizeFields(fields: Fields): Fields {

@@ -173,6 +173,9 @@ test('a merchant that does not answer success is retried', async () => {
   assert.equal(item!.attempts, 2);
   const hits = await receivedAt('/flaky', 2);
   assert.equal(hits[0]!.params.notify_id, hits[1]!.params.notify_id);
+  // the retry overwrote the last answer; the first attempt is kept as it was (a test case judges it)
+  const [stored] = await t.ctx.store.listNotifications({ partnerTransId: pay.partner_trans_id! });
+  assert.deepEqual([stored!.lastBody, stored!.firstAttempt?.delivered, stored!.firstAttempt?.status, stored!.firstAttempt?.body], ['success', false, 200, 'fail']);
 });
 
 test('resend through the API sends it again; an unknown id is 404', async () => {
@@ -201,6 +204,11 @@ test('a URL that is not http(s) fails at once; the page escapes it and resends f
   assertEscaped(list.text);
   assert.ok(list.text.includes(pay.partner_trans_id!));
   assert.ok(list.text.includes('only http and https'));
+  // never offered again from the page: it can never be delivered
+  assert.ok(!list.text.includes(`action="/notifications/${item!.id as string}/resend"`));
+  assert.ok(list.text.includes('not an http(s) URL: cannot be sent'));
+  // the POST still works for whoever sends it (the API has it too); a page with a form gives the CSRF token
+  await session.get('/partners');
   const posted = await session.post(`/notifications/${item!.id as string}/resend`, {});
   assert.equal(posted.status, 303);
   const back = await session.follow(posted);

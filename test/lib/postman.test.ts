@@ -7,7 +7,7 @@ import { createApp, encodeForm, verifyResponse } from '../../src/index.ts';
 import { ownDatabase } from './own-database.ts';
 
 const db = await ownDatabase();
-// the collection's URLs follow the Host it was fetched by: a name the mock is told to answer to
+// mock.test: a name the collection must take its gateway URL from, allowed as a LAN name would be
 const app = createApp({ ...db.options, allowedHosts: ['mock.test'] });
 after(async () => {
   await app.mock.close();

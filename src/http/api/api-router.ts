@@ -1,11 +1,14 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
+import { CaseService } from '../../app/case-service.ts';
 import { adminRouter } from './admin-routes.ts';
 import { refuseCrossSite, requireBearer } from './auth.ts';
+import { caseRouter } from './case-routes.ts';
 import { dataRouter } from './data-routes.ts';
 import { apiErrorHandler, jsonBody, sendErrors } from './json.ts';
 import { notificationRouter } from './notification-routes.ts';
+import { partnerRouter } from './partner-routes.ts';
 import { postmanRouter } from './postman-routes.ts';
 import { rulesRouter } from './rules-routes.ts';
 
@@ -24,9 +27,11 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   router.use(jsonBody());
   router.use('/rules', rulesRouter(ctx, admin));
   router.use(adminRouter(admin));
+  router.use('/partners', partnerRouter(ctx));
   router.use(dataRouter(admin));
   router.use('/postman', postmanRouter(ctx));
   router.use('/notifications', notificationRouter(ctx));
+  router.use('/cases', caseRouter(new CaseService(ctx)));
   // a failure because the database is away is said so (503), like /healthz and the pages; anything else as before
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent || (error as { status?: number }).status !== undefined) return apiErrorHandler(error, req, res, next);

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { AppContext } from '../../app/context.ts';
+import { casesPages } from './cases-pages.ts';
 import { notificationsPages } from './notifications-pages.ts';
 import { overviewPages } from './overview-pages.ts';
 import { type PagesOptions, pagesRouter } from './pages-router.ts';
@@ -8,6 +9,7 @@ import { requestsPages } from './requests-pages.ts';
 import { rulesPages } from './rules-pages.ts';
 import { scenariosPages } from './scenarios-pages.ts';
 import { simulatePages } from './simulate-pages.ts';
+import { toolsPages } from './tools-pages.ts';
 import { tradesPages } from './trades-pages.ts';
 
 /** Every page section, behind the shared security, login and error handling. */
@@ -19,7 +21,9 @@ export function createPages(ctx: AppContext, options: PagesOptions): Router {
     simulatePages(ctx),
     requestsPages(ctx),
     notificationsPages(ctx),
+    casesPages(ctx),
     tradesPages(ctx),
     partnersPages(ctx),
+    toolsPages(ctx),
   ]);
 }

@@ -24,8 +24,8 @@ export function securityHeaders(): RequestHandler {
     },
     // The pages are served over plain http on a LAN as often as on localhost.
     strictTransportSecurity: false,
-    // no-referrer makes Chromium send `Origin: null` with the pages' own forms, and over plain http on a LAN it sends
-    // no Sec-Fetch-Site: same-origin keeps the real Origin on them (the cross-site check) and still nothing elsewhere
+    // not helmet's no-referrer: under it a browser sends "Origin: null" with every form, and the cross-site check
+    // refuses a null Origin; same-origin keeps the Origin (and the Referer) for this site only
     referrerPolicy: { policy: 'same-origin' },
     crossOriginOpenerPolicy: false,
     originAgentCluster: false,
