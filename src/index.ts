@@ -2,7 +2,7 @@
 export { createApp, createMock, type Mock, type MockApp, type MockOptions } from './lib/create-mock.ts';
 export { startServer, type RunningServer, type ServerOptions } from './lib/start-server.ts';
 export type {
-  MockClock, MockHelpers, MockPartners, MockRules, RefundItem, RequestFilter, RequestItem, RuleFilter, RuleInput, RuleItem,
+  CaseId, CaseItem, CaseReport, MockCases, MockClock, MockHelpers, MockPartners, MockRules, RefundItem, RequestFilter, RequestItem, RuleFilter, RuleInput, RuleItem,
   ScenarioInput, TradeFilter, TradeItem,
 } from './lib/mock-handle.ts';
 export { MapiArgumentError, MapiMockError, MapiResponseError, MapiRuleError } from './core/errors.ts';
@@ -16,3 +16,4 @@ export type { ParsedAnswer } from './core/answer-parse.ts';
 export { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from './config.ts';
 export { SERVICES, type Partner, type ServiceName, type TradeState } from './core/types.ts';
 export type { Condition, Fault, Operator, Outcome, Rule } from './core/rules/types.ts';
+export { CASE_IDS } from './core/cases/types.ts';

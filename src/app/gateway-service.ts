@@ -122,6 +122,7 @@ export class GatewayService {
     entry.params = { ...params };
     entry.service = params.service ?? null;
     entry.partner = params.partner ?? null;
+    entry.partnerAt = this.deps.clock.now(entry.partner);
     entry.tradeKey = params.partner_trans_id ?? params.out_trade_no ?? null;
 
     const verdict = checkRequest(read.request, (id) => this.deps.partners.get(id));
@@ -162,9 +163,11 @@ export class GatewayService {
 
 /** A log entry for a request, before anything about it is known. */
 function newLogEntry(method: string, path: string, rawRequest: string): RequestLogEntry {
+  const at = new Date();
   return {
     id: randomUUID(),
-    at: new Date(),
+    at,
+    partnerAt: at,
     method,
     path,
     rawRequest,

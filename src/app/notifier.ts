@@ -2,6 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { charsetLabel, normalizeCharset, type Charset } from '../core/charset.ts';
+import { percentEncode } from '../core/form.ts';
 import { buildNotification, notifyCharsetOf } from '../core/notify.ts';
 import type { Params } from '../core/types.ts';
 import type { NotificationAttempt, NotificationRecord, Store } from '../store/store.ts';
@@ -56,21 +57,14 @@ export async function enqueueNotices(
       charset,
       event: notice.event,
       createdAt: new Date(),
+      partnerAt: context.now,
     });
   }
 }
 
 /** application/x-www-form-urlencoded in `charset`: every byte outside the unreserved set percent-encoded, so ASCII */
 export function encodeFormBody(params: Readonly<Record<string, string>>, charset: Charset): string {
-  const encodeText = (text: string): string => {
-    const bytes = charset === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gbk');
-    let out = '';
-    for (const b of bytes) {
-      const unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e;
-      out += unreserved ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-    }
-    return out;
-  };
+  const encodeText = (text: string): string => percentEncode(charset === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gbk'));
   return Object.entries(params).map(([name, value]) => `${encodeText(name)}=${encodeText(value)}`).join('&');
 }
 

@@ -17,6 +17,15 @@ function newRuleId(): string {
  * indexed so that the gateway never reads them per request. `reload()` rebuilds from the database; every
  * change made here reloads at once, changes made by other instances arrive through the change version.
  */
+/** which rules `list` returns; every field left out matches all */
+export interface RuleListFilter {
+  /** a service name, or `*` for the rules of every service */
+  service?: string;
+  partner?: string | null;
+  source?: 'default' | 'custom';
+  enabled?: boolean;
+}
+
 export class RuleService {
   private index = new RuleIndex([]);
   private rules: StoredRule[] = [];
@@ -51,11 +60,19 @@ export class RuleService {
     this.index = new RuleIndex(this.rules);
   }
 
-  /** every rule, custom first, then defaults; newest first within each */
-  list(): StoredRule[] {
-    return [...this.rules].sort((a, b) =>
-      a.source !== b.source ? (a.source === 'custom' ? -1 : 1) : b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
-    );
+  /** every rule (or those the filter names), custom first, then defaults; newest first within each */
+  list(filter: RuleListFilter = {}): StoredRule[] {
+    return this.rules
+      .filter(
+        (rule) =>
+          (filter.service === undefined || rule.service === filter.service) &&
+          (filter.partner === undefined || rule.partner === filter.partner) &&
+          (filter.source === undefined || rule.source === filter.source) &&
+          (filter.enabled === undefined || rule.enabled === filter.enabled),
+      )
+      .sort((a, b) =>
+        a.source !== b.source ? (a.source === 'custom' ? -1 : 1) : b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
+      );
   }
 
   get(id: string): StoredRule | undefined {

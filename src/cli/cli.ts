@@ -1,4 +1,4 @@
-// mapi-mock: serve, migrate, rules export / import, sign. Exit codes: 0 done, 1 failed, 2 wrong usage.
+// mapi-mock: serve, migrate, rules export / import, sign, cases report. Exit codes: 0 done, 1 failed, 2 wrong usage.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_PARTNER_KEY } from '../config.ts';
 import { type Io, UsageError } from './io.ts';
@@ -19,6 +19,7 @@ Commands:
   rules export           print the custom rules as JSON (or write them to --out FILE)
   rules import FILE      load custom rules from a JSON file (an export, or an array of rules)
   sign name=value ...    sign request parameters; print the signed string, the sign and the URL
+  cases report           a partner's integration test cases from a running mock; exit 0 when every started one passed
 
 Run mapi-mock <command> --help for a command's options. Configuration is also read from the environment
 (PORT, HOST, DATABASE_URL, DATA_DIR, DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY, ADMIN_TOKEN, WORKERS, LOG_LEVEL).`,
@@ -59,6 +60,19 @@ Options:
 
 Example:
   mapi-mock sign service=alipay.acquire.overseas.query partner=2088000000000001 partner_trans_id=T1`,
+  cases: `Usage: mapi-mock cases report --partner ID [--url BASE] [--junit FILE]
+
+Reads the partner's integration test cases from a running mock (GET /api/cases/report) and prints them as a table.
+Exits 0 only when at least one case was started and every started case passed; 1 otherwise. With ADMIN_TOKEN in
+the environment it is sent as a bearer token.
+
+Options:
+  --partner ID         the partner whose cases to report (required)
+  --url BASE           the mock (default: http://127.0.0.1:8080)
+  --junit FILE         also write JUnit XML there: failed and waiting cases are failures, cases not started skipped
+
+Example (CI):
+  mapi-mock cases report --partner 2088000000000001 --junit reports/mapi-cases.xml`,
 };
 
 const DB_FLAGS = {
@@ -137,6 +151,18 @@ async function run(argv: string[], io: Io): Promise<number | null> {
       const gateway = values.gateway ?? `http://127.0.0.1:${process.env.PORT || 8080}/gateway.do`;
       const key = values.key ?? (process.env.DEFAULT_PARTNER_KEY || DEFAULT_PARTNER_KEY);
       return signCommand(io, { key, gateway, charset: values.charset, json: values.json === true, pairs: positionals });
+    }
+    case 'cases': {
+      const { values, positionals } = parse(rest, {
+        partner: { type: 'string' },
+        url: { type: 'string' },
+        junit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      });
+      if (values.help) return help(io, 'cases');
+      if (positionals.length !== 1 || positionals[0] !== 'report') throw new UsageError('say cases report --partner ID');
+      const { casesReportCommand } = await import('./cases.ts');
+      return casesReportCommand(io, { partner: values.partner, url: values.url, junit: values.junit, token: process.env.ADMIN_TOKEN || undefined });
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -1,6 +1,7 @@
 // Signing requests the way MAPI clients do (sorted params, empty values and sign/sign_type left out, key appended, MD5).
 import iconv from 'iconv-lite';
 import { type Charset, charsetLabel, encode, normalizeCharset } from '../core/charset.ts';
+import { percentEncode } from '../core/form.ts';
 import { md5Hex, signingString } from '../core/sign.ts';
 import { MapiArgumentError } from '../core/errors.ts';
 
@@ -56,18 +57,10 @@ export function signParams(params: Readonly<Record<string, string>>, key: string
 export function encodeForm(params: Readonly<Record<string, string>>, charset: MapiCharset | Charset = 'utf-8'): string {
   const cs = toCharset(charset);
   return Object.entries(params)
-    .map(([name, value]) => `${percentEncode(name, cs)}=${percentEncode(value, cs)}`)
+    .map(([name, value]) => `${percentEncode(encode(name, cs))}=${percentEncode(encode(value, cs))}`)
     .join('&');
 }
 
-function percentEncode(text: string, charset: Charset): string {
-  let out = '';
-  for (const byte of encode(text, charset)) {
-    const ch = String.fromCharCode(byte);
-    out += /[A-Za-z0-9_.~*-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
 
 export interface SignedRequest {
   /** the parameters as given, then `sign` and `sign_type` */

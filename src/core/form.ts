@@ -120,3 +120,21 @@ export function decodePairs(pairs: RawPair[], charset: Charset): DecodedParams {
   }
   return { params, order };
 }
+
+const UNRESERVED = new Uint8Array(256);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~*') UNRESERVED[ch.charCodeAt(0)] = 1;
+
+/**
+ * Percent-encodes bytes for a form or query string: letters, digits and `-._~*` as they are, every other byte as
+ * `%XX`; with `spaceAsPlus`, a space as `+` (Java's URLEncoder and PHP's urlencode write it so). The gateway reads
+ * both forms alike.
+ */
+export function percentEncode(bytes: Uint8Array, options: { spaceAsPlus?: boolean } = {}): string {
+  let out = '';
+  for (const byte of bytes) {
+    if (UNRESERVED[byte]) out += String.fromCharCode(byte);
+    else if (byte === 0x20 && options.spaceAsPlus) out += '+';
+    else out += `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;
+  }
+  return out;
+}

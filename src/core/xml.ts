@@ -12,13 +12,14 @@ export function xmlSafe(text: string): string {
 
 // The envelope is written by hand: xmlbuilder2 leaves `&amp;` in a value unescaped (it takes it for an entity), so a
 // value `&amp;` would reach the client as `&` and its signature would fail; and it costs ~100 µs an answer.
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-const NEEDS_ESCAPE = /[&<>"]/;
+// A CR is written as a reference: an XML parser turns a literal CR (and CR LF) into LF, and the sign is over the CR.
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;' };
+const NEEDS_ESCAPE = /[&<>"\r]/;
 
 /** Escapes text for an element or a double-quoted attribute; `]]>` cannot survive since `>` is escaped. */
 export function escapeXml(text: string): string {
   const safe = xmlSafe(text);
-  return NEEDS_ESCAPE.test(safe) ? safe.replace(/[&<>"]/g, (ch) => ESCAPES[ch]!) : safe;
+  return NEEDS_ESCAPE.test(safe) ? safe.replace(/[&<>"\r]/g, (ch) => ESCAPES[ch]!) : safe;
 }
 
 const PROLOG = '<?xml version="1.0" encoding="GBK"?>';
@@ -52,7 +53,8 @@ export interface RenderedAnswer {
   sign: string;
 }
 
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/** the names an answer field may have; rules that add fields are held to it too (core/rules/schema.ts) */
+export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
 /** Sorted, non-empty, XML-safe: the fields exactly as the client will see and verify them. */
 export function normalizeFields(fields: Fields): Fields {

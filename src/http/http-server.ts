@@ -23,9 +23,12 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }
 
-/** An HTTP server for the app, with the header limit raised to the body limit and XML for unparseable requests. */
+/** An HTTP server for the app: the header limit raised to the body limit, XML for unparseable requests, long keep-alive. */
 export function createHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   const server = createServer({ maxHeaderSize: HEADER_LIMIT }, handler);
   server.on('clientError', answerClientError);
+  // longer than the usual client pool's idle time, so the server is not the one closing a connection a POS is
+  // about to reuse (that race resets the request)
+  server.keepAliveTimeout = 65_000;
   return server;
 }

@@ -1,5 +1,8 @@
 // The helpers a test suite drives the mock with, from code: rules, scenarios, reset, the request log, trades, clocks.
 import { AdminService } from '../app/admin-service.ts';
+import { CaseService, type CaseResult } from '../app/case-service.ts';
+import { CASE_IDS, type CaseId } from '../core/cases/types.ts';
+import { type CaseItem, caseItem, caseReport } from '../http/api/case-routes.ts';
 import type { AppContext } from '../app/context.ts';
 import type { RuleResult } from '../app/rule-service.ts';
 import { MapiClient } from '../client/mapi-client.ts';
@@ -11,7 +14,8 @@ import { type RuleItem, refundItem, requestItem, ruleItem, tradeItem } from '../
 import { MapiArgumentError, MapiRuleError } from '../core/errors.ts';
 import { type ServiceInput, requireService, serviceName } from '../core/service-alias.ts';
 
-export type { RuleItem };
+export type { CaseId, CaseItem, RuleItem };
+export type CaseReport = ReturnType<typeof caseReport>;
 export type RequestItem = ReturnType<typeof requestItem>;
 export type TradeItem = ReturnType<typeof tradeItem>;
 export type RefundItem = ReturnType<typeof refundItem>;
@@ -98,12 +102,26 @@ export interface MockPartners {
   list(): Promise<Partner[]>;
 }
 
+/** the integration test cases (Antom's Test case tool) of a partner: the sandbox partner unless named */
+export interface MockCases {
+  /** every case with its state, graded now */
+  list(partner?: string): Promise<CaseItem[]>;
+  get(id: CaseId, partner?: string): Promise<CaseItem>;
+  /** (re)starts the case and arms its one-shot answer for the partner's next request of that service */
+  start(id: CaseId, partner?: string): Promise<CaseItem>;
+  /** not started again, its armed answer removed */
+  reset(id: CaseId, partner?: string): Promise<CaseItem>;
+  /** `{ partner, passed, failed, waiting, notStarted, items }`, as `GET /api/cases/report` */
+  report(partner?: string): Promise<CaseReport>;
+}
+
 export interface MockHelpers {
   /** the seeded sandbox merchant */
   readonly partner: Partner;
   readonly rules: MockRules;
   readonly clock: MockClock;
   readonly partners: MockPartners;
+  readonly cases: MockCases;
   /** Antom's error scenario simulation: every request of the service gets this answer for 30 (or 60, 90, 120) minutes */
   scenario(input: ScenarioInput): Promise<RuleItem>;
   /** custom rules, default-rule switches, trades, the request log and clocks gone; defaults and partners stay */
@@ -129,6 +147,20 @@ function withServiceName<T>(rule: T): T {
   return { ...rule, service: serviceName(rule.service) ?? rule.service };
 }
 
+/** the value of a CaseService answer, or the typed error for an unknown case or partner */
+function caseValue<T>(result: CaseResult<T>): T {
+  if (result.ok) return result.value;
+  const [argument, message] = Object.entries(result.errors)[0] ?? ['partner', 'is unknown'];
+  throw new MapiArgumentError(argument, message);
+}
+
+function caseId(id: unknown): CaseId {
+  if (typeof id !== 'string' || !(CASE_IDS as readonly string[]).includes(id)) {
+    throw new MapiArgumentError('id', `must be one of ${CASE_IDS.join(', ')}; got ${JSON.stringify(id)}`);
+  }
+  return id as CaseId;
+}
+
 function limit(value: unknown): number {
   if (value === undefined) return 50;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 500) {
@@ -149,6 +181,8 @@ export function mockHelpers(
 ): MockHelpers {
   const admin = async () => new AdminService(await context());
   const rules = async () => (await context()).rules;
+  const cases = async () => new CaseService(await context());
+  const who = (value: unknown): string => optionalString(value, 'partner') ?? partner.id;
 
   return {
     partner,
@@ -160,16 +194,7 @@ export function mockHelpers(
       },
       list: async (filter = {}) => {
         const service = filter.service === undefined || filter.service === '*' ? filter.service : requireService(filter.service);
-        return (await rules())
-          .list()
-          .filter(
-            (rule) =>
-              (service === undefined || rule.service === service) &&
-              (filter.partner === undefined || rule.partner === filter.partner) &&
-              (filter.source === undefined || rule.source === filter.source) &&
-              (filter.enabled === undefined || rule.enabled === filter.enabled),
-          )
-          .map(ruleItem);
+        return (await rules()).list({ service, partner: filter.partner, source: filter.source, enabled: filter.enabled }).map(ruleItem);
       },
       update: async (id, changes) => stored(await (await rules()).update(id, withServiceName(changes), 'patch')),
       remove: async (id) => {
@@ -209,6 +234,13 @@ export function mockHelpers(
         return (await (await admin()).savePartner(id, key ?? null)).partner;
       },
       list: async () => (await admin()).listPartners(),
+    },
+    cases: {
+      list: async (p) => caseValue(await (await cases()).list(who(p))).map(caseItem),
+      get: async (id, p) => caseItem(caseValue(await (await cases()).get(who(p), caseId(id)))),
+      start: async (id, p) => caseItem(caseValue(await (await cases()).start(who(p), caseId(id)))),
+      reset: async (id, p) => caseItem(caseValue(await (await cases()).reset(who(p), caseId(id)))),
+      report: async (p) => caseReport(caseValue(await (await cases()).report(who(p)))),
     },
     scenario: async (input) => {
       if (typeof input !== 'object' || input === null) throw new MapiArgumentError('scenario', 'must be an object with service and resultCode');

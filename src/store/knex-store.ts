@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Rule, StoredRule } from '../core/rules/types.ts';
 import type { Partner, Refund, Trade } from '../core/types.ts';
 import type {
+  CaseRun,
   NewNotification,
   NotificationAttempt,
   NotificationFilter,
@@ -15,6 +16,7 @@ import type {
   TradeFilter,
   TradeTx,
 } from './store.ts';
+import { deleteCaseRun, finishCaseRun, listCaseRuns, saveCaseRun } from './case-store.ts';
 import { listClockOffsets, setClockOffset } from './clock-store.ts';
 import { runMigrations } from './migrate.ts';
 import {
@@ -26,7 +28,7 @@ import {
 } from './notification-store.ts';
 import { getOrCreateSetting } from './settings-store.ts';
 import { deletePartner, getPartner, listPartners, setPartnerNotifyUrl, upsertPartner } from './partner-store.ts';
-import { appendRequestLog, countRequests, getRequestLogEntry, listRequestLog } from './request-log-store.ts';
+import { appendRequestLog, countRequests, getRequestLogEntry, listRequestLog, pruneRequestLog } from './request-log-store.ts';
 import {
   bumpChangeVersion,
   deleteCustomRule,
@@ -43,15 +45,15 @@ import {
 import { countTrades, createTradeTx, listRefunds, listTrades } from './trade-store.ts';
 
 /**
- * The Store on a knex instance: the same code for pg and PGlite. `onClose` runs after knex is destroyed
- * (db.ts closes the PGlite instance it made there).
+ * The Store on a knex instance: the same code for a PostgreSQL server and the embedded one. `onClose` runs after knex is destroyed
+ * (db.ts stops the embedded server or drops the scratch database there).
  */
 export class KnexStore implements Store {
   private closing: Promise<void> | null = null;
 
   constructor(
     private readonly knex: Knex,
-    readonly kind: 'pg' | 'pglite',
+    readonly kind: 'pg' | 'embedded',
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
@@ -108,6 +110,10 @@ export class KnexStore implements Store {
 
   countTrades(): Promise<number> {
     return countTrades(this.knex);
+  }
+
+  pruneRequestLog(rule: { keep: number | null; before: Date | null }): Promise<number> {
+    return pruneRequestLog(this.knex, rule);
   }
 
   appendRequestLog(entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }> {
@@ -191,6 +197,22 @@ export class KnexStore implements Store {
     return resendNotification(this.knex, id);
   }
 
+  listCaseRuns(partner: string): Promise<CaseRun[]> {
+    return listCaseRuns(this.knex, partner);
+  }
+
+  saveCaseRun(run: CaseRun): Promise<void> {
+    return saveCaseRun(this.knex, run);
+  }
+
+  finishCaseRun(run: CaseRun, verdict: Pick<CaseRun, 'state' | 'reason' | 'evidence'>): Promise<boolean> {
+    return finishCaseRun(this.knex, run, verdict);
+  }
+
+  deleteCaseRun(partner: string, caseId: string): Promise<CaseRun | null> {
+    return deleteCaseRun(this.knex, partner, caseId);
+  }
+
   getChangeVersion(): Promise<number> {
     return getChangeVersion(this.knex);
   }
@@ -206,6 +228,8 @@ export class KnexStore implements Store {
 
   async resetRulesAndData(): Promise<void> {
     await this.knex.transaction(async (trx) => {
+      // a case's armed rule goes with the custom rules, so the case goes too
+      await trx('case_runs').del();
       await trx('custom_rules').del();
       await trx('default_rule_state').del();
       await trx('partner_clocks').del();

@@ -1,4 +1,4 @@
-import type { NewNotification, NotificationAttempt, NotificationFilter, NotificationRecord, NotificationStatus } from './store.ts';
+import type { FirstAttempt, NewNotification, NotificationAttempt, NotificationFilter, NotificationRecord, NotificationStatus } from './store.ts';
 import { clampLimit, fromJson, toDate, toDateOrNull, type Db } from './rows.ts';
 
 interface NotificationRow {
@@ -17,6 +17,23 @@ interface NotificationRow {
   last_error: string | null;
   created_at: Date | string;
   delivered_at: Date | string | null;
+  partner_at: Date | string | null;
+  first_at: Date | string | null;
+  first_delivered: boolean | null;
+  first_status: number | null;
+  first_body: string | null;
+  first_error: string | null;
+}
+
+function firstAttemptOf(row: NotificationRow): FirstAttempt | null {
+  if (row.first_at === null) return null;
+  return {
+    at: toDate(row.first_at),
+    delivered: row.first_delivered === true,
+    status: row.first_status === null ? null : Number(row.first_status),
+    body: row.first_body,
+    error: row.first_error,
+  };
 }
 
 function fromRow(row: NotificationRow): NotificationRecord {
@@ -36,6 +53,8 @@ function fromRow(row: NotificationRow): NotificationRecord {
     lastError: row.last_error,
     createdAt: toDate(row.created_at),
     deliveredAt: toDateOrNull(row.delivered_at),
+    partnerAt: toDate(row.partner_at ?? row.created_at),
+    firstAttempt: firstAttemptOf(row),
   };
 }
 
@@ -57,6 +76,7 @@ export async function insertNotification(db: Db, n: NewNotification): Promise<vo
     attempts: 0,
     next_at: db.fn.now(),
     created_at: n.createdAt,
+    partner_at: n.partnerAt ?? n.createdAt,
   });
 }
 
@@ -90,6 +110,12 @@ export async function finishNotificationAttempt(db: Db, id: string, attempt: Not
       last_body: attempt.lastBody,
       last_error: attempt.lastError,
       delivered_at: attempt.status === 'delivered' ? db.fn.now() : null,
+      // the first attempt is written once; a retry or a resend leaves it as it was
+      first_at: db.raw('coalesce(first_at, now())'),
+      first_delivered: db.raw('case when first_at is null then ? else first_delivered end', [attempt.status === 'delivered']),
+      first_status: db.raw('case when first_at is null then ?::integer else first_status end', [attempt.lastStatus]),
+      first_body: db.raw('case when first_at is null then ?::text else first_body end', [attempt.lastBody]),
+      first_error: db.raw('case when first_at is null then ?::text else first_error end', [attempt.lastError]),
     });
 }
 

@@ -5,6 +5,7 @@ import { clampLimit, fromJson, toDate, toNumber, type Db } from './rows.ts';
 interface RequestLogRow {
   id: string;
   at: Date | string;
+  partner_at: Date | string | null;
   method: string;
   path: string;
   raw_request: string;
@@ -22,7 +23,7 @@ interface RequestLogRow {
   trade_key: string | null;
 }
 
-// 17 columns a row: well under Postgres' 65,535 bind parameters per statement.
+// 18 columns a row: well under Postgres' 65,535 bind parameters per statement.
 const INSERT_CHUNK = 500;
 
 /**
@@ -45,6 +46,7 @@ function entryToRow(entry: RequestLogEntry): Omit<RequestLogRow, 'params'> & { p
   return {
     id: entry.id,
     at: entry.at,
+    partner_at: entry.partnerAt,
     method: clean(entry.method),
     path: clean(entry.path),
     raw_request: clean(entry.rawRequest),
@@ -67,6 +69,8 @@ function entryFromRow(row: RequestLogRow): RequestLogEntry {
   return {
     id: row.id,
     at: toDate(row.at),
+    // rows logged before the column existed: real time is the best there is
+    partnerAt: toDate(row.partner_at ?? row.at),
     method: row.method,
     path: row.path,
     rawRequest: row.raw_request,
@@ -161,4 +165,29 @@ export async function getRequestLogEntry(db: Db, id: string): Promise<RequestLog
 export async function countRequests(db: Db): Promise<number> {
   const row = (await db('request_log').count({ n: '*' }).first()) as { n: string | number } | undefined;
   return row ? toNumber(row.n) : 0;
+}
+
+// Rows deleted per statement: a prune of a large backlog never holds long locks or one huge transaction.
+const PRUNE_CHUNK = 5_000;
+
+/**
+ * Deletes entries older than `before` and those beyond the newest `keep`, oldest first, in chunks. Answers how
+ * many went.
+ */
+export async function pruneRequestLog(db: Db, rule: { keep: number | null; before: Date | null }): Promise<number> {
+  if (!rule.before && rule.keep === null) return 0;
+  let removed = 0;
+  for (;;) {
+    const oldest = db('request_log').select('id').orderBy([{ column: 'at' }, { column: 'id' }]).limit(PRUNE_CHUNK);
+    oldest.where((q) => {
+      if (rule.before) q.orWhere('at', '<', rule.before);
+      // (at, id) at or below the first entry past the newest `keep`: the listing order, on its index
+      if (rule.keep !== null) {
+        q.orWhereRaw('(at, id) <= (select r.at, r.id from request_log r order by r.at desc, r.id desc offset ? limit 1)', [rule.keep]);
+      }
+    });
+    const count = await db('request_log').whereIn('id', oldest).del();
+    removed += Number(count);
+    if (Number(count) < PRUNE_CHUNK) return removed;
+  }
 }

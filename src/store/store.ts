@@ -54,6 +54,8 @@ export interface RequestLogEntry {
   id: string;
   /** real time */
   at: Date;
+  /** the time on the partner's clock when the request was handled (real time when no partner was known) */
+  partnerAt: Date;
   method: string;
   path: string;
   /** raw query string + body as received (latin1-safe base64 not needed: we keep the text form) */
@@ -117,9 +119,24 @@ export interface NewNotification {
   charset: string;
   event: string;
   createdAt: Date;
+  /** when it was queued on the partner's clock (default: createdAt) */
+  partnerAt?: Date;
+}
+
+/** how the first delivery attempt went: what a test case judges (retries overwrite the last* fields) */
+export interface FirstAttempt {
+  at: Date;
+  /** answered with a body that, trimmed, is exactly `success` */
+  delivered: boolean;
+  status: number | null;
+  body: string | null;
+  error: string | null;
 }
 
 export interface NotificationRecord extends NewNotification {
+  partnerAt: Date;
+  /** null until the first attempt has ended */
+  firstAttempt: FirstAttempt | null;
   status: NotificationStatus;
   attempts: number;
   nextAt: Date;
@@ -145,9 +162,25 @@ export interface NotificationFilter {
   limit?: number;
 }
 
+/** a test case started for a partner (the catalogue in src/core/cases says what it is) */
+export interface CaseRun {
+  partner: string;
+  caseId: string;
+  /** on the partner's clock */
+  startedAt: Date;
+  /** real time, to search the request log by */
+  startedRealAt: Date;
+  /** the verdict once given (it stays until reset); null while waiting */
+  state: 'passed' | 'failed' | null;
+  reason: string | null;
+  evidence: Array<{ kind: 'request' | 'notification'; id: string }> | null;
+  /** the one-shot rule Start armed, if the case arms one */
+  ruleId: string | null;
+}
+
 export interface Store {
-  /** 'pg' or 'pglite' */
-  readonly kind: 'pg' | 'pglite';
+  /** 'pg' (DATABASE_URL) or 'embedded' (PostgreSQL started by the mock) */
+  readonly kind: 'pg' | 'embedded';
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: TradeTx) => Promise<T>): Promise<T>;
   /** reads outside any transaction: for requests that turn out to change nothing (most queries) */
@@ -175,6 +208,8 @@ export interface Store {
   getRequestLogEntry(id: string): Promise<RequestLogEntry | null>;
   /** how many entries the log holds */
   countRequests(): Promise<number>;
+  /** deletes entries older than `before` and beyond the newest `keep`; answers how many went */
+  pruneRequestLog(rule: { keep: number | null; before: Date | null }): Promise<number>;
 
   /** custom rules, oldest first; times as ISO strings */
   listCustomRules(): Promise<StoredRule[]>;
@@ -217,12 +252,21 @@ export interface Store {
   /** pending again and due now; null when unknown */
   resendNotification(id: string): Promise<NotificationRecord | null>;
 
+  /** the partner's started cases */
+  listCaseRuns(partner: string): Promise<CaseRun[]>;
+  /** inserts or replaces by (partner, caseId) */
+  saveCaseRun(run: CaseRun): Promise<void>;
+  /** writes the verdict if that run is still there and still waiting; false otherwise */
+  finishCaseRun(run: CaseRun, verdict: Pick<CaseRun, 'state' | 'reason' | 'evidence'>): Promise<boolean>;
+  /** the run removed, or null */
+  deleteCaseRun(partner: string, caseId: string): Promise<CaseRun | null>;
+
   /** a value shared by every instance on this database, created from `value` the first time */
   getOrCreateSetting(key: string, value: string): Promise<string>;
 
   /** trades, refunds, notifications and the request log gone (partners stay) */
   clearData(): Promise<void>;
-  /** custom rules, default rule state, clocks, trades, refunds and the request log gone (partners stay) */
+  /** custom rules, default rule state, clocks, case runs, trades, refunds and the request log gone (partners stay) */
   resetRulesAndData(): Promise<void>;
   close(): Promise<void>;
 }

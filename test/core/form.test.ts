@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FormError, decodePairs, findCharset, parseUrlEncoded } from '../../src/core/form.ts';
+import { FormError, decodePairs, findCharset, parseUrlEncoded, percentEncode } from '../../src/core/form.ts';
 import { readRequest } from '../../src/core/gateway.ts';
 
 const pairs = (text: string) => parseUrlEncoded(Buffer.from(text, 'latin1'));
@@ -51,4 +51,15 @@ test('readRequest merges URL and body and answers errors instead of throwing', (
 
 test('a NUL character is ILLEGAL_ARGUMENT', () => {
   assert.throws(() => decodePairs(pairs('trans_name=a%00b'), 'utf-8'), (e: unknown) => e instanceof FormError && e.code === 'ILLEGAL_ARGUMENT');
+});
+
+test('percentEncode: unreserved bytes as they are, the rest %XX, and a space as + when asked; parseUrlEncoded reads it back', () => {
+  const bytes = Buffer.from('a-Z._~*9 &=%+/中', 'utf8');
+  assert.equal(percentEncode(bytes), 'a-Z._~*9%20%26%3D%25%2B%2F%E4%B8%AD');
+  assert.equal(percentEncode(bytes, { spaceAsPlus: true }), 'a-Z._~*9+%26%3D%25%2B%2F%E4%B8%AD');
+  assert.equal(percentEncode(Buffer.from([0, 15, 16, 255])), '%00%0F%10%FF');
+  for (const spaceAsPlus of [false, true]) {
+    const [pair] = parseUrlEncoded(Buffer.from(`v=${percentEncode(bytes, { spaceAsPlus })}`));
+    assert.deepEqual(Buffer.from(pair!.value), bytes);
+  }
 });

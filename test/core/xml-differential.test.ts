@@ -31,9 +31,12 @@ function randomValue(next: () => number): string {
   return value;
 }
 
-/** xmlbuilder2 writes an `&` that looks like the start of an entity as it is, so `&` is escaped before it sees it */
+/**
+ * xmlbuilder2 writes an `&` that looks like the start of an entity as it is, so `&` is escaped before it sees it;
+ * and it writes a CR as it is, which a parser reads back as LF (XML 1.0 §2.11), so a CR goes in as a reference
+ */
 function forXmlbuilder(value: string): string {
-  return xmlSafe(value).replaceAll('&', '&amp;');
+  return xmlSafe(value).replaceAll('&', '&amp;').replaceAll('\r', '&#13;');
 }
 
 function buildWithXmlbuilder2(echo: Array<[string, string]>, fields: Record<string, string>, sign: string): string {

@@ -76,3 +76,11 @@ for (const v of responses) {
     assert.equal(md5Hex(signingString(read), v.key, charset), v.sign);
   });
 }
+
+test('a CR in a value is written as a reference, so a parser that turns line ends into LF still reads it', () => {
+  const { xml, fields } = renderSuccess({ echo: [], fields: { result_code: 'SUCCESS', out_trade_no: 'a\r\nb\rc' }, key: KEY, charset: 'utf-8' });
+  assert.ok(xml.includes('<out_trade_no>a&#13;\nb&#13;c</out_trade_no>'));
+  // XML 1.0 §2.11: CR LF and lone CR become LF before parsing; references are not touched
+  const read = new XMLParser({ parseTagValue: false, trimValues: false, htmlEntities: true }).parse(xml.replace(/\r\n?/g, '\n'));
+  assert.equal(read.alipay.response.alipay.out_trade_no, fields.out_trade_no);
+});

@@ -5,7 +5,7 @@ import type { RequestLogEntry, Store } from '../../src/store/store.ts';
 
 /**
  * A migrated store of this test file's own: a fresh database on the server of DATABASE_URL (dropped again by
- * close()), or else an in-memory PGlite. Test files can therefore run in parallel.
+ * close()), or else a throw-away database on the embedded PostgreSQL. Test files can therefore run in parallel.
  */
 export async function createTestStore(): Promise<Store> {
   const serverUrl = process.env.DATABASE_URL;
@@ -87,9 +87,12 @@ export function makeRefund(overrides: Partial<Refund> = {}): Refund {
 let logSeq = 0;
 export function makeLogEntry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
   logSeq += 1;
+  const at = new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + logSeq * 1000);
   return {
     id: `log-${String(logSeq).padStart(4, '0')}`,
-    at: new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + logSeq * 1000),
+    at,
+    // a partner clock moved 10 minutes ahead: partnerAt is kept apart from at
+    partnerAt: new Date(at.getTime() + 600_000),
     method: 'POST',
     path: '/gateway.do',
     rawRequest: 'service=alipay.acquire.overseas.spot.pay&partner=2088101122136241',

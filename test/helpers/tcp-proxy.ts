@@ -1,5 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
+import type { Express } from 'express';
+import { type AppContext, createContext } from '../../src/app/context.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createDatabase, dropDatabase, openStore } from '../../src/store/db.ts';
+import { loadDefaultRules } from '../../src/store/default-rules.ts';
+import { KEY, PARTNER } from './app.ts';
 
 export interface TcpProxy {
   port: number;
@@ -54,4 +61,37 @@ export function throughProxy(databaseUrl: string, proxy: TcpProxy): string {
   url.hostname = '127.0.0.1';
   url.port = String(proxy.port);
   return url.toString();
+}
+
+export interface ProxiedApp {
+  app: Express;
+  ctx: AppContext;
+  proxy: TcpProxy;
+  close(): Promise<void>;
+}
+
+/**
+ * An app on a PostgreSQL database of its own (created on DATABASE_URL's server), reached through a TCP proxy the
+ * test can cut. Background failures while the database is away are expected, so they are not reported.
+ */
+export async function proxiedApp(serverUrl: string): Promise<ProxiedApp> {
+  const name = `mapi_test_${randomBytes(6).toString('hex')}`;
+  const direct = new URL(await createDatabase(serverUrl, name));
+  const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const store = await openStore({ databaseUrl: throughProxy(direct.toString(), proxy) });
+  let ctx: AppContext | undefined;
+  const close = async () => {
+    await ctx?.close().catch(() => undefined);
+    await store.close();
+    await proxy.close();
+    await dropDatabase(serverUrl, name);
+  };
+  try {
+    await store.migrate();
+    ctx = await createContext({ store, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: () => undefined });
+    return { app: createApp(ctx), ctx, proxy, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

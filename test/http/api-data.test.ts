@@ -32,7 +32,7 @@ test('the request log: newest first, every field, filters by service, partner an
   const items: Item[] = all.body.items;
   assert.equal(items.length, 4);
   assert.deepEqual(Object.keys(items[0]!).sort(), [
-    'at', 'charset', 'error', 'id', 'isSuccess', 'latencyMs', 'method', 'params', 'partner', 'path', 'rawRequest',
+    'at', 'charset', 'error', 'id', 'isSuccess', 'latencyMs', 'method', 'params', 'partner', 'partnerAt', 'path', 'rawRequest',
     'response', 'resultCode', 'ruleId', 'service', 'signedString',
   ]);
   assert.deepEqual(items.map((item) => [item.partner, item.error]), [
@@ -137,4 +137,16 @@ test('an unexpected failure answers a bare JSON 500, never a stack trace', async
   const res = await api().get('/api/trades');
   assert.deepEqual([res.status, res.body], [500, { errors: { server: 'internal error' } }]);
   assert.equal(logged.mock.callCount(), 1);
+});
+
+test('each request-log item carries partnerAt: the time on its partner\'s clock, which POST /api/clock moves', async () => {
+  const moved = await api().post('/api/clock').send({ partner: PARTNER, advanceSeconds: 600 });
+  assert.equal(moved.status, 200);
+  const pay = payParams();
+  await call(t.app, pay);
+  await t.ctx.flush();
+  const [item] = (await api().get('/api/requests').query({ partner_trans_id: pay.partner_trans_id })).body.items as Item[];
+  assert.equal(item!.partnerAt, moved.body.now);
+  assert.notEqual(item!.partnerAt, item!.at);
+  await api().post('/api/clock').send({ partner: PARTNER, reset: true }).expect(200);
 });

@@ -1,14 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { createContext } from '../../src/app/context.ts';
-import { createApp } from '../../src/http/app.ts';
-import { createDatabase, dropDatabase, openStore } from '../../src/store/db.ts';
-import { loadDefaultRules } from '../../src/store/default-rules.ts';
-import { KEY, PARTNER, createTestApp } from '../helpers/app.ts';
+import { createTestApp } from '../helpers/app.ts';
 import { PageSession } from '../helpers/pages.ts';
-import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.ts';
+import { proxiedApp } from '../helpers/tcp-proxy.ts';
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
@@ -36,19 +31,14 @@ test('/healthz says the database is up; with the store gone it says down (503), 
   assert.deepEqual([down.status, down.body.ok, down.body.database], [503, false, 'down']);
   const browser = new PageSession(t.app);
   for (const path of ['/', '/trades', '/requests']) assertDownPage(await browser.get(path));
+  const api = await request(t.app).get('/api/trades');
+  assert.deepEqual([api.status, Object.keys(api.body.errors)], [503, ['database']]);
   await t.close().catch(() => undefined); // the store is already closed
 });
 
 test('PostgreSQL going away and coming back: health and pages follow by themselves', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL (a PostgreSQL server to cut the connection to)' }, async () => {
-  const serverUrl = process.env.DATABASE_URL!;
-  const name = `mapi_test_${randomBytes(6).toString('hex')}`;
-  const direct = new URL(await createDatabase(serverUrl, name));
-  const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-  const store = await openStore({ databaseUrl: throughProxy(direct.toString(), proxy) });
+  const { app, proxy, close } = await proxiedApp(process.env.DATABASE_URL!);
   try {
-    await store.migrate();
-    const ctx = await createContext({ store, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: () => undefined });
-    const app = createApp(ctx);
     const browser = new PageSession(app);
     assert.equal((await browser.get('/trades')).status, 200);
 
@@ -60,10 +50,7 @@ test('PostgreSQL going away and coming back: health and pages follow by themselv
     await proxy.restore();
     await waitFor('/healthz up again', async () => (await request(app).get('/healthz')).status === 200);
     await waitFor('/trades shown again', async () => (await browser.get('/trades')).status === 200);
-    await ctx.close();
   } finally {
-    await store.close();
-    await proxy.close();
-    await dropDatabase(serverUrl, name);
+    await close();
   }
 });

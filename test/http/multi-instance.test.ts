@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Express } from 'express';
+import { CaseService } from '../../src/app/case-service.ts';
 import { OffsetClock } from '../../src/app/clock.ts';
 import { type AppContext, createContext } from '../../src/app/context.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -73,4 +74,27 @@ test('a partner added on one instance can pay on the other; trades are shared', 
   await call(one.app, pay);
   const queried = await call(two.app, { service: 'alipay.acquire.overseas.query', partner_trans_id: pay.partner_trans_id! });
   assert.equal(queried.fields.alipay_trans_status, 'TRADE_SUCCESS');
+});
+
+test('a case started on one instance is armed on the other, and graded from what either answered', async () => {
+  const [casesOne, casesTwo] = [new CaseService(one.ctx), new CaseService(two.ctx)];
+  const started = await casesOne.start(PARTNER, 'pay-failed');
+  assert.ok(started.ok);
+  const ruleId = started.value.ruleId!;
+  assert.ok(await eventually(async () => two.ctx.rules.get(ruleId) !== undefined));
+  const pay = payParams({ trans_amount: '3.00' });
+  assert.equal((await call(two.app, pay)).fields.error, 'BUYER_BALANCE_NOT_ENOUGH');
+  // one reads what two logged (two writes its log within its interval)
+  const seen = async () => {
+    const got = await casesOne.get(PARTNER, 'pay-failed');
+    return got.ok && got.value.evidence.length === 1;
+  };
+  assert.ok(await eventually(seen));
+  const onTwo = await casesTwo.get(PARTNER, 'pay-failed');
+  assert.ok(onTwo.ok);
+  assert.equal(onTwo.value.state, 'waiting');
+  await casesTwo.reset(PARTNER, 'pay-failed');
+  const onOne = await casesOne.get(PARTNER, 'pay-failed');
+  assert.ok(onOne.ok);
+  assert.equal(onOne.value.state, 'not_started');
 });

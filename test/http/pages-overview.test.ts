@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { createApp } from '../../src/http/app.ts';
 import { KEY, PARTNER, type TestApp, createTestApp } from '../helpers/app.ts';
 import { call, payParams } from '../helpers/mapi.ts';
 import { NASTY, PageSession, assertEscaped } from '../helpers/pages.ts';
@@ -24,8 +25,10 @@ test('an empty mock: the gateway URL, the partner and its key, zero counts, noth
   assert.match(res.text, /None: requests get/);
 });
 
-test('the gateway URL follows the Host the browser used', async () => {
-  const res = await request(t.app).get('/').set('Host', 'pos-mock.lan:9000');
+test('the gateway URL follows the Host the browser used (a LAN name given in ALLOWED_HOSTS)', async () => {
+  const app = createApp(t.ctx, { hosts: { extra: ['pos-mock.lan'] } });
+  const res = await request(app).get('/').set('Host', 'pos-mock.lan:9000');
+  assert.equal(res.status, 200);
   assert.match(res.text, /http:\/\/pos-mock\.lan:9000\/gateway\.do/);
 });
 

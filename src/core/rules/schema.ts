@@ -2,6 +2,7 @@
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../types.ts';
+import { FIELD_NAME } from '../xml.ts';
 import { DECIMAL_PATTERN, paramProblem } from './conditions.ts';
 import { defaultRuleName, describeRule, templateProblem } from './render.ts';
 import { FAULTS, OPERATORS, SCENARIO_DURATIONS, type Condition, type Operator, type Outcome, type Rule, type StoredRule } from './types.ts';
@@ -11,7 +12,6 @@ export { describeRule };
 
 export const RULE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const ERROR_CODE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-export const FIELD_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 export const OUTCOME_TYPES = ['business', 'gateway', 'pending', 'fault'] as const;
 /** an offset is required: a time without one would depend on the server's zone */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -183,7 +183,7 @@ function parseFields(p: Problems, value: unknown): Record<string, string> {
   if (entries.length > 50) p.add('then.fields', 'may hold at most 50 fields');
   const kept: Array<[string, string]> = [];
   for (const [name, text] of entries) {
-    if (!FIELD_NAME_PATTERN.test(name)) {
+    if (!FIELD_NAME.test(name)) {
       p.add('then.fields', `invalid field name ${JSON.stringify(name)}: letters, digits, "_", "." and "-", starting with a letter or "_"`);
     } else if (typeof text !== 'string' || text.length > 1000) {
       p.add(`then.fields.${name}`, 'must be text of at most 1000 characters');

@@ -71,6 +71,7 @@ export function requestItem(entry: RequestLogEntry) {
   return {
     id: entry.id,
     at: entry.at.toISOString(),
+    partnerAt: entry.partnerAt.toISOString(),
     method: entry.method,
     path: entry.path,
     service: entry.service,

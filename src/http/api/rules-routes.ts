@@ -50,16 +50,7 @@ export function rulesRouter(ctx: AppContext, admin: AdminService): Router {
     const query = check(listQuery, queryOf(req));
     if (!query.ok) return sendErrors(res, 400, query.errors);
     const { service, partner, source, enabled } = query.data;
-    const items = rules
-      .list()
-      .filter(
-        (rule) =>
-          (service === undefined || rule.service === service) &&
-          (partner === undefined || rule.partner === partner) &&
-          (source === undefined || rule.source === source) &&
-          (enabled === undefined || String(rule.enabled) === enabled),
-      )
-      .map(ruleItem);
+    const items = rules.list({ service, partner, source, enabled: enabled === undefined ? undefined : enabled === 'true' }).map(ruleItem);
     res.json({ items });
   });
 

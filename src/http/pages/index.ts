@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { AppContext } from '../../app/context.ts';
+import { casesPages } from './cases-pages.ts';
 import { notificationsPages } from './notifications-pages.ts';
 import { overviewPages } from './overview-pages.ts';
 import { type PagesOptions, pagesRouter } from './pages-router.ts';
@@ -20,6 +21,7 @@ export function createPages(ctx: AppContext, options: PagesOptions): Router {
     simulatePages(ctx),
     requestsPages(ctx),
     notificationsPages(ctx),
+    casesPages(ctx),
     tradesPages(ctx),
     partnersPages(ctx),
     toolsPages(ctx),

@@ -1,6 +1,7 @@
 // Simulate's form, and the request it stands for, built byte for byte as a client builds it.
 import iconv from 'iconv-lite';
 import type { Charset } from '../../core/charset.ts';
+import { percentEncode } from '../../core/form.ts';
 import { signParams, signingString } from '../../core/sign.ts';
 import { SERVICE_NAMES, type ServiceName, isServiceName } from '../../core/types.ts';
 
@@ -88,18 +89,6 @@ function bytesOf(text: string, charset: SimCharset): Buffer | null {
   return iconv.decode(bytes, 'gbk') === text ? bytes : null;
 }
 
-/** Percent-encoding of the bytes in the request charset, as Java's URLEncoder and PHP's urlencode write it. */
-function percentEncode(bytes: Buffer): string {
-  let out = '';
-  for (const byte of bytes) {
-    const ch = String.fromCharCode(byte);
-    if (/[A-Za-z0-9._~-]/.test(ch)) out += ch;
-    else if (byte === 0x20) out += '+';
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
 /** A word for a POSIX shell: single quotes, and a quote inside as '\'' */
 export function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
@@ -140,8 +129,9 @@ export function buildRequest(form: SimForm, key: string, baseUrl: string): Build
   const sent = rest.map((row) => (row.name === 'sign' ? { name: 'sign', value: sign } : row));
   if (!sent.some((row) => row.name === 'sign')) sent.push({ name: 'sign', value: sign });
 
+  // a space as `+`, as Java's URLEncoder and PHP's urlencode write it
   const encode = (pairs: ParamRow[]) =>
-    pairs.map(({ name, value }) => `${percentEncode(bytesOf(name, form.charset)!)}=${percentEncode(bytesOf(value, form.charset)!)}`).join('&');
+    pairs.map(({ name, value }) => `${percentEncode(bytesOf(name, form.charset)!, { spaceAsPlus: true })}=${percentEncode(bytesOf(value, form.charset)!, { spaceAsPlus: true })}`).join('&');
   const charsetPair = encode([{ name: '_input_charset', value: declared }]);
   const rawQuery = form.method === 'GET' ? [charsetPair, encode(sent)].filter(Boolean).join('&') : charsetPair;
   const body = form.method === 'GET' ? '' : encode(sent);

@@ -15,6 +15,7 @@ export const NAV = [
   { href: '/simulate', label: 'Simulate' },
   { href: '/requests', label: 'Requests' },
   { href: '/notifications', label: 'Notifications' },
+  { href: '/cases', label: 'Test cases' },
   { href: '/trades', label: 'Trades' },
   { href: '/partners', label: 'Partners' },
 ] as const;

@@ -1,0 +1,60 @@
+// A real server process, started as `npm start` starts it (src/main.ts through tsx), for tests that kill it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A port nobody listens on, from `from` up (a fixed range keeps tests off other services' ports). */
+export async function freePort(from = 18100, to = 18199): Promise<number> {
+  for (let port = from; port <= to; port++) {
+    const probe = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${from}-${to}`);
+}
+
+export interface ServerChild {
+  process: ChildProcess;
+  url: string;
+  output(): string;
+}
+
+/** Starts src/main.ts with `env` on 127.0.0.1:port and resolves once /healthz answers 200. */
+export async function startServerChild(port: number, env: Record<string, string>, timeoutMs = 60_000): Promise<ServerChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
+    const ok = await fetch(`${url}/healthz`).then((res) => res.ok, () => false);
+    if (ok) return { process: child, url, output: () => output };
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`the server did not answer within ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function killChild(child: ServerChild, signal: NodeJS.Signals): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = once(child.process, 'exit');
+  child.process.kill(signal);
+  await exited;
+}
