@@ -53,6 +53,11 @@ function giveTo(owner: { uid: number; gid: number } | null, path: string): void 
   if (owner) chownSync(path, owner.uid, owner.gid);
 }
 
+/** a folder the server's watchdog is to remove must be the server user's (root's case) */
+export function giveToServer(path: string): void {
+  giveTo(runAs(), path);
+}
+
 /**
  * As root the server runs as the postgres user, which must be able to pass through every folder above its
  * cluster: a folder that does not let others pass (a mkdtemp folder, /root) gets the search bit for others,
