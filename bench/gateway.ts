@@ -1,6 +1,6 @@
 // Gateway benchmark: the pure core alone, then pay and query over HTTP on loopback (autocannon), with bare
 // node:http answering a static XML as the floor measured in the same run. Not a test: it prints figures.
-//   npm run bench                       (embedded PGlite)
+//   npm run bench                       (embedded PostgreSQL)
 //   DATABASE_URL=postgres://... npm run bench
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -189,7 +189,7 @@ function table(title: string, rows: Array<[string, HttpFigures]>): void {
 
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
-  const kind = serverUrl ? 'PostgreSQL' : 'PGlite';
+  const kind = serverUrl ? 'PostgreSQL' : 'embedded PostgreSQL';
   const workers = process.env.WORKERS ?? '1';
   console.log(`mapi-mock gateway benchmark — ${kind}, WORKERS=${workers}, ${CONNECTIONS} connections, ${DURATION}s per run, node ${process.version}`);
 

@@ -3,7 +3,7 @@ import { after, beforeEach, test } from 'node:test';
 import request from 'supertest';
 import { createApp, signParams, verifyResponse } from 'mapi-mock';
 
-// An Express app with an in-memory mock of its own: nothing to start, nothing shared with other test files.
+// An Express app with a mock of its own: nothing to start, nothing shared with other test files.
 const app = createApp();
 const { partner } = app.mock; // the sandbox merchant: { id, key }
 

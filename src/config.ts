@@ -8,6 +8,10 @@ export interface Config {
   adminToken: string | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   workers: number;
+  /** request-log entries kept (REQUEST_LOG_MAX_ENTRIES; null: no limit) */
+  requestLogMaxEntries: number | null;
+  /** hours a request-log entry is kept (REQUEST_LOG_MAX_AGE_HOURS; null: no limit) */
+  requestLogMaxAgeHours: number | null;
   /** more Host names the pages and /api answer to (ALLOWED_HOSTS); `*` for any */
   allowedHosts: string[];
 }
@@ -63,6 +67,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminToken: env.ADMIN_TOKEN || null,
     logLevel: logLevel as Config['logLevel'],
     workers: integer(env, 'WORKERS', 1, 1, 64),
+    // 0: no limit of that kind
+    requestLogMaxEntries: integer(env, 'REQUEST_LOG_MAX_ENTRIES', 100_000, 0, 1_000_000_000) || null,
+    requestLogMaxAgeHours: integer(env, 'REQUEST_LOG_MAX_AGE_HOURS', 24, 0, 100_000) || null,
     allowedHosts: hostList(env.ALLOWED_HOSTS),
   };
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createContext } from './app/context.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { createApp } from './http/app.ts';
+import { createListener } from './http/app.ts';
 import { createHttpServer } from './http/http-server.ts';
 import { DataDirInUseError } from './store/data-dir-lock.ts';
 import { openStore } from './store/db.ts';
@@ -22,9 +22,10 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     defaultPartner: { id: config.defaultPartnerId, key: config.defaultPartnerKey },
     forceDefaultKey: Boolean(process.env.DEFAULT_PARTNER_KEY),
     defaultRules,
+    requestLogRetention: { maxEntries: config.requestLogMaxEntries, maxAgeHours: config.requestLogMaxAgeHours },
   });
-  const app = createApp(ctx, { adminToken: config.adminToken, hosts: { listenHost: config.host, extra: config.allowedHosts } });
-  const server = createHttpServer(app).listen(config.port, config.host);
+  const listener = createListener(ctx, { adminToken: config.adminToken, hosts: { listenHost: config.host, extra: config.allowedHosts } });
+  const server = createHttpServer(listener).listen(config.port, config.host);
   await once(server, 'listening');
 
   const { port } = server.address() as AddressInfo;
@@ -37,7 +38,7 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     `  partner:    ${partner.id}`,
     `  MD5 key:    ${partner.key}`,
     `  rules:      ${ctx.rules.list().length} (${defaultRules.length} default)`,
-    `  database:   ${store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/`}`,
+    `  database:   ${store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}/pg/`}`,
   ];
   const stop = async () => {
     server.close();

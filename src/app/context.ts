@@ -7,6 +7,7 @@ import { OffsetClock } from './clock.ts';
 import { GatewayService } from './gateway-service.ts';
 import { Notifier } from './notifier.ts';
 import { PartnerCache } from './partner-cache.ts';
+import { DEFAULT_RETENTION, RequestLogRetention, type RetentionRule } from './request-log-retention.ts';
 import { RequestLogWriter } from './request-log-writer.ts';
 import { RuleService } from './rule-service.ts';
 
@@ -17,6 +18,8 @@ export interface AppContext {
   partners: PartnerCache;
   rules: RuleService;
   requestLog: RequestLogWriter;
+  /** keeps the request log bounded, in the background */
+  retention: RequestLogRetention;
   gateway: GatewayService;
   sync: ChangeSync;
   notifier: Notifier;
@@ -40,6 +43,8 @@ export interface ContextOptions {
   clock?: OffsetClock;
   onError?: (error: unknown) => void;
   logIntervalMs?: number;
+  /** how much of the request log is kept (default DEFAULT_RETENTION) */
+  requestLogRetention?: RetentionRule;
   /** how often to look for changes made by other instances (ms) */
   syncIntervalMs?: number;
   /** how often due notifications are looked for (ms) */
@@ -78,6 +83,8 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     onError,
   });
   notifier.start();
+  const retention = new RequestLogRetention(store, options.requestLogRetention ?? DEFAULT_RETENTION, { onError });
+  retention.start();
   const hitTimer = setInterval(() => rules.flushHits().catch(onError), 1000);
   hitTimer.unref();
   const flush = async () => {
@@ -90,6 +97,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     partners,
     rules,
     requestLog,
+    retention,
     gateway,
     sync,
     notifier,
@@ -101,6 +109,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
       closed = true;
       clearInterval(hitTimer);
       await notifier.stop();
+      await retention.stop();
       await sync.stop();
       await flush();
       await store.close();

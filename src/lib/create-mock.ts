@@ -16,7 +16,7 @@ import { type MockHelpers, mockHelpers } from './mock-handle.ts';
 export interface MockOptions {
   /** a PostgreSQL server database (`postgres://...`); apps given the same one share its rules and trades */
   databaseUrl?: string;
-  /** an embedded database kept in this folder; default: one in memory, gone at close() */
+  /** an embedded database kept in this folder; default: a throw-away one, dropped at close() */
   dataDir?: string;
   /** when set, `/api` needs `Authorization: Bearer <adminToken>` (the gateway never does) */
   adminToken?: string;
@@ -111,7 +111,7 @@ function unavailable(req: Request, res: Response, status: number, message: strin
 }
 
 /**
- * A mock of its own: its own in-memory database unless given one, so two in one process never share state.
+ * A mock of its own: its own throw-away database unless given one, so two in one process never share state.
  * Nothing is opened until the first request or helper call, and everything waits for it.
  */
 export function createMock(options: MockOptions = {}, internal: { listenHost?: string } = {}): Mock {

@@ -1,24 +1,25 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { join, resolve } from 'node:path';
 import knexModule, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import { lockDataDir } from './data-dir-lock.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { KnexStore } from './knex-store.ts';
+import { connectionTo, scratchServer } from './scratch-postgres.ts';
 import type { Store } from './store.ts';
 
 export interface OpenStoreOptions {
   /** PostgreSQL server (pg driver); wins over the other two */
   databaseUrl?: string;
-  /** embedded PGlite kept in this folder (created when missing) */
+  /** the embedded PostgreSQL, its cluster kept in `<dataDir>/pg` (created when missing) */
   dataDir?: string;
-  /** embedded PGlite in memory (tests); wins over dataDir */
+  /** a throw-away database on this process's scratch embedded PostgreSQL (tests, createApp()); wins over dataDir */
   inMemory?: boolean;
 }
 
 const { knex } = knexModule;
 
-/** The one place that picks the driver. The store is not migrated here: call `store.migrate()`. */
+/** The one place that picks the database. The store is not migrated here: call `store.migrate()`. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     // while the server is away every acquire warns with a stack trace: its first line says all there is to say
@@ -27,50 +28,39 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await checkConnection(db);
     return new KnexStore(db, 'pg');
   }
-  if (!options.inMemory && !options.dataDir) {
-    throw new Error('openStore: give databaseUrl, dataDir or inMemory');
-  }
-  let pglite: PGlite;
-  let unlock = () => {};
   if (options.inMemory) {
-    pglite = new PGlite();
-  } else {
-    const dir = resolve(options.dataDir as string);
-    await mkdir(dir, { recursive: true });
-    unlock = lockDataDir(dir);
-    pglite = new PGlite(dir);
+    const scratch = await scratchServer();
+    const name = await scratch.createDatabase();
+    const db = connectionTo(scratch.socketDir, name, { min: 0, max: 5, idleTimeoutMillis: 1000 });
+    const drop = () => scratch.dropDatabase(name);
+    await checkConnection(db, drop);
+    return new KnexStore(db, 'embedded', drop);
   }
+  if (!options.dataDir) throw new Error('openStore: give databaseUrl, dataDir or inMemory');
+  const dir = resolve(options.dataDir);
+  await mkdir(dir, { recursive: true });
+  const unlock = lockDataDir(dir);
+  if (existsSync(join(dir, 'PG_VERSION'))) {
+    // an earlier version kept PGlite's files here; PostgreSQL cannot read them, so they are left as they are
+    console.warn(`${dir} holds a PGlite database of an earlier mapi-mock: it is left untouched; the data now lives in ${join(dir, 'pg')}`);
+  }
+  let server;
   try {
-    await pglite.waitReady;
+    server = await startEmbeddedPostgres({ clusterDir: join(dir, 'pg') });
   } catch (error) {
     unlock();
     throw error;
   }
-  const closePglite = async (): Promise<void> => {
+  const stop = async (): Promise<void> => {
     try {
-      if (!pglite.closed) await pglite.close();
+      await server.stop();
     } finally {
       unlock();
     }
   };
-  // knex-pglite fixes the pool at one connection, so concurrent transactions queue for it instead of
-  // interleaving their statements on PGlite's single session.
-  const db = knex({
-    client: ClientPgLite,
-    connection: { pglite } as unknown as Knex.StaticConnectionConfig,
-  });
-  unrefReaper(db);
-  await checkConnection(db, closePglite);
-  return new KnexStore(db, 'pglite', closePglite);
-}
-
-/**
- * knex-pglite pins the pool at one connection, so tarn's reaping interval never stops and would keep a test
- * process alive after its last test when nobody called close(). The interval does nothing needed to stay alive.
- */
-function unrefReaper(db: Knex): void {
-  const pool = (db.client as { pool?: { on(event: string, fn: () => void): void; interval?: NodeJS.Timeout | null } }).pool;
-  pool?.on('startReaping', () => setImmediate(() => pool.interval?.unref()));
+  const db = connectionTo(server.socketDir, 'postgres');
+  await checkConnection(db, stop);
+  return new KnexStore(db, 'embedded', stop);
 }
 
 async function checkConnection(db: Knex, cleanup?: () => Promise<void>): Promise<void> {

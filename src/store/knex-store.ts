@@ -28,7 +28,7 @@ import {
 } from './notification-store.ts';
 import { getOrCreateSetting } from './settings-store.ts';
 import { getPartner, listPartners, upsertPartner } from './partner-store.ts';
-import { appendRequestLog, countRequests, getRequestLogEntry, listRequestLog } from './request-log-store.ts';
+import { appendRequestLog, countRequests, getRequestLogEntry, listRequestLog, pruneRequestLog } from './request-log-store.ts';
 import {
   bumpChangeVersion,
   deleteCustomRule,
@@ -45,15 +45,15 @@ import {
 import { countTrades, createTradeTx, listRefunds, listTrades } from './trade-store.ts';
 
 /**
- * The Store on a knex instance: the same code for pg and PGlite. `onClose` runs after knex is destroyed
- * (db.ts closes the PGlite instance it made there).
+ * The Store on a knex instance: the same code for a PostgreSQL server and the embedded one. `onClose` runs after knex is destroyed
+ * (db.ts stops the embedded server or drops the scratch database there).
  */
 export class KnexStore implements Store {
   private closing: Promise<void> | null = null;
 
   constructor(
     private readonly knex: Knex,
-    readonly kind: 'pg' | 'pglite',
+    readonly kind: 'pg' | 'embedded',
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
@@ -102,6 +102,10 @@ export class KnexStore implements Store {
 
   countTrades(): Promise<number> {
     return countTrades(this.knex);
+  }
+
+  pruneRequestLog(rule: { keep: number | null; before: Date | null }): Promise<number> {
+    return pruneRequestLog(this.knex, rule);
   }
 
   appendRequestLog(entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }> {

@@ -33,7 +33,7 @@ export interface MigrateOptions {
   dir?: string;
   /**
    * Serialise with other processes migrating the same database (PostgreSQL server). Needs a second pooled
-   * connection, so it must be off on PGlite, which has one connection and one process anyway.
+   * connection; the embedded database belongs to one process anyway.
    */
   crossProcessLock?: boolean;
 }

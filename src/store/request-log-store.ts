@@ -166,3 +166,28 @@ export async function countRequests(db: Db): Promise<number> {
   const row = (await db('request_log').count({ n: '*' }).first()) as { n: string | number } | undefined;
   return row ? toNumber(row.n) : 0;
 }
+
+// Rows deleted per statement: a prune of a large backlog never holds long locks or one huge transaction.
+const PRUNE_CHUNK = 5_000;
+
+/**
+ * Deletes entries older than `before` and those beyond the newest `keep`, oldest first, in chunks. Answers how
+ * many went.
+ */
+export async function pruneRequestLog(db: Db, rule: { keep: number | null; before: Date | null }): Promise<number> {
+  if (!rule.before && rule.keep === null) return 0;
+  let removed = 0;
+  for (;;) {
+    const oldest = db('request_log').select('id').orderBy([{ column: 'at' }, { column: 'id' }]).limit(PRUNE_CHUNK);
+    oldest.where((q) => {
+      if (rule.before) q.orWhere('at', '<', rule.before);
+      // (at, id) at or below the first entry past the newest `keep`: the listing order, on its index
+      if (rule.keep !== null) {
+        q.orWhereRaw('(at, id) <= (select r.at, r.id from request_log r order by r.at desc, r.id desc offset ? limit 1)', [rule.keep]);
+      }
+    });
+    const count = await db('request_log').whereIn('id', oldest).del();
+    removed += Number(count);
+    if (Number(count) < PRUNE_CHUNK) return removed;
+  }
+}

@@ -179,8 +179,8 @@ export interface CaseRun {
 }
 
 export interface Store {
-  /** 'pg' or 'pglite' */
-  readonly kind: 'pg' | 'pglite';
+  /** 'pg' (DATABASE_URL) or 'embedded' (PostgreSQL started by the mock) */
+  readonly kind: 'pg' | 'embedded';
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: TradeTx) => Promise<T>): Promise<T>;
   /** reads outside any transaction: for requests that turn out to change nothing (most queries) */
@@ -204,6 +204,8 @@ export interface Store {
   getRequestLogEntry(id: string): Promise<RequestLogEntry | null>;
   /** how many entries the log holds */
   countRequests(): Promise<number>;
+  /** deletes entries older than `before` and beyond the newest `keep`; answers how many went */
+  pruneRequestLog(rule: { keep: number | null; before: Date | null }): Promise<number>;
 
   /** custom rules, oldest first; times as ISO strings */
   listCustomRules(): Promise<StoredRule[]>;

@@ -122,6 +122,49 @@ describe('RuleIndex.candidates', () => {
   });
 });
 
+describe('RuleIndex: prefix and anchored regex rules', () => {
+  it('finds prefix rules by the value\'s first characters, without trying the others', () => {
+    const rules = Array.from({ length: 1000 }, (_, i) => rule({ id: `code-${i}`, when: [{ param: 'buyer_identity_code', op: 'prefix', value: `28${i}` }] }));
+    const index = new RuleIndex(rules);
+    const before = index.evaluations;
+    // "2842..." starts with 28, 284 and 2842: exactly those three are tried, and hold
+    assert.deepEqual(ids(index.candidates(input({ buyer_identity_code: '284212345678' }))).sort(), ['code-4', 'code-42', 'code-421']);
+    assert.equal(index.evaluations - before, 3);
+    assert.deepEqual(ids(index.candidates(input({ buyer_identity_code: '19' }))), []);
+    assert.deepEqual(ids(index.candidates(input({}))), []);
+  });
+
+  it('files a regex that starts with fixed text under it, and still runs the whole regex', () => {
+    const rules = Array.from({ length: 1000 }, (_, i) => rule({ id: `tea-${i}`, when: [{ param: 'trans_name', op: 'regex', value: `^Tea ${i}( large)?$` }] }));
+    const index = new RuleIndex(rules);
+    const before = index.evaluations;
+    assert.deepEqual(ids(index.candidates(input({ trans_name: 'Tea 42 large' }))), ['tea-42']);
+    // "Tea 42 large" starts with "Tea 4" and "Tea 42": two tried, the regex of tea-4 fails on the rest
+    assert.equal(index.evaluations - before, 2);
+    assert.deepEqual(ids(index.candidates(input({ trans_name: 'Tea 42 small' }))), []);
+  });
+
+  it('scans what it cannot file, and answers the same', () => {
+    const index = new RuleIndex([
+      rule({ id: 'alternation', when: [{ param: 'trans_name', op: 'regex', value: '^Tea|Coffee' }] }),
+      rule({ id: 'unanchored', when: [{ param: 'trans_name', op: 'regex', value: 'ffee$' }] }),
+      rule({ id: 'optional-last', when: [{ param: 'trans_name', op: 'regex', value: '^Coffeex?' }] }),
+      rule({ id: 'flags', when: [{ param: 'trans_name', op: 'regex', value: '(?i)^coffee' }] }),
+    ]);
+    assert.deepEqual(ids(index.candidates(input({ trans_name: 'Iced Coffee' }))).sort(), ['alternation', 'unanchored']);
+    assert.deepEqual(ids(index.candidates(input({ trans_name: 'Coffee' }))).sort(), ['alternation', 'flags', 'optional-last', 'unanchored']);
+  });
+
+  it('keeps precedence across the eq, prefix and scanned rules', () => {
+    const index = new RuleIndex([
+      rule({ id: 'low', priority: 1, when: [{ param: 'trans_amount', op: 'eq', value: '10' }] }),
+      rule({ id: 'high', priority: 9, when: [{ param: 'buyer_identity_code', op: 'prefix', value: '28' }] }),
+      rule({ id: 'mid', priority: 5, when: [{ param: 'trans_name', op: 'contains', value: 'off' }] }),
+    ]);
+    assert.deepEqual(ids(index.candidates(input({ trans_amount: '10.00', buyer_identity_code: '2812', trans_name: 'Coffee' }))), ['high', 'mid', 'low']);
+  });
+});
+
 describe('RuleIndex.explain', () => {
   it('names the rule that answers and the near misses, closest first', () => {
     const index = new RuleIndex([

@@ -5,7 +5,7 @@ import type { RequestLogEntry, Store } from '../../src/store/store.ts';
 
 /**
  * A migrated store of this test file's own: a fresh database on the server of DATABASE_URL (dropped again by
- * close()), or else an in-memory PGlite. Test files can therefore run in parallel.
+ * close()), or else a throw-away database on the embedded PostgreSQL. Test files can therefore run in parallel.
  */
 export async function createTestStore(): Promise<Store> {
   const serverUrl = process.env.DATABASE_URL;

@@ -235,3 +235,24 @@ test('export, reset and import round-trip the custom rules', async () => {
   assert.deepEqual([notRules.status, Object.keys(notRules.body.errors)], [400, ['rules']]);
   await api().post('/api/reset').expect(200);
 });
+
+test('an export of 10,000 rules (over 3 MB) imports back', async () => {
+  const rules = Array.from({ length: 10_000 }, (_, i) => ({
+    id: `many-${i}`,
+    name: `Amount ${i}.01 for the buyer in the corner, who always pays with a phone held upside down`,
+    service: PAY,
+    when: [{ param: 'trans_amount', op: 'eq', value: `${i}.01` }, { param: 'buyer_identity_code', op: 'prefix', value: `28${i}` }],
+    then: { type: 'business', resultCode: 'FAILED', error: 'BUYER_BALANCE_NOT_ENOUGH', fields: { memo: 'see {{trans_name}}' } },
+  }));
+  // in parts under the other routes' 1 MiB, as a client could have built them
+  for (let i = 0; i < rules.length; i += 2_000) await api().post('/api/rules/import').send(rules.slice(i, i + 2_000)).expect(200);
+  const exported = await api().get('/api/rules/export').expect(200);
+  assert.equal(exported.body.rules.length, 10_000);
+  assert.ok(Buffer.byteLength(exported.text) > 3 * 1024 * 1024, `export is ${Buffer.byteLength(exported.text)} bytes`);
+
+  const imported = await api().post('/api/rules/import?mode=replace').set('Content-Type', 'application/json').send(exported.text);
+  assert.deepEqual([imported.status, imported.body.imported], [200, 10_000]);
+  const pay = await call(t.app, payParams({ partner_trans_id: 'MANY-1', trans_amount: '9999.01', buyer_identity_code: '289999123456789012' }));
+  assert.equal(pay.fields.error, 'BUYER_BALANCE_NOT_ENOUGH');
+  await api().post('/api/reset').expect(200);
+});

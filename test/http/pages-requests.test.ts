@@ -52,6 +52,8 @@ test('the log lists every request, newest first, with outcome and rule', async (
   assert.match(page.text, /FAILED · BUYER_BALANCE_NOT_ENOUGH/);
   assert.match(page.text, /href="\/rules\/pay-9902-balance-not-enough"/);
   assert.match(page.text, /<span title="alipay.acquire.cancel">cancel<\/span>/);
+  // how much of the log is kept (the default of a test app)
+  assert.match(page.text, /Kept: the newest 100,000 requests, none older than 24 hours/);
 });
 
 test('search by service, partner, partner_trans_id (cancels by out_trade_no), outcome and time', async () => {

@@ -1,7 +1,9 @@
 // Which rules answer a request, best first, without scanning them all: rules are bucketed by (service, partner)
-// and, when they have an eq / in condition in `when`, by that condition's value, so a request looks up its own value.
-// A rule whose only eq / in conditions sit in `whenAny` groups is scanned: no single value is required of it.
+// and, when they have an eq / in condition in `when`, by that condition's value, so a request looks up its own value;
+// else, when they have a prefix condition (or a regex that starts with a fixed text, `^Tea 12...`), by that prefix.
+// A rule with none of these in `when` (its only ones may sit in `whenAny` groups) is scanned; its regexes run last.
 import { compileCondition, equalityKey, readParam, type ConditionTest } from './conditions.ts';
+import { literalPrefix } from './regex-prefix.ts';
 import type { Condition, DormantReason, FailedCondition, MatchInput, NearMiss, StoredRule } from './types.ts';
 
 interface Compiled {
@@ -16,6 +18,8 @@ interface Entry {
   /** activeUntil in ms; Infinity for none */
   until: number;
   conditions: Compiled[];
+  /** the same, cheapest first (regexes last): the order they are tried in when matching */
+  tryOrder: Compiled[];
   /** the whenAny groups; empty: none */
   groups: Compiled[][];
 }
@@ -27,6 +31,14 @@ interface Bucket {
   scan: Entry[];
   /** param → equality key → rules with an eq / in condition on param for that value */
   keyed: Map<string, Map<string, Entry[]>>;
+  /** param → the rules that need the value to start with a given text */
+  prefixed: Map<string, PrefixFile>;
+}
+
+interface PrefixFile {
+  /** the lengths of the prefixes filed: a value is looked up by its first n characters for each */
+  lengths: number[];
+  byPrefix: Map<string, Entry[]>;
 }
 
 const NEAR_MISS_LIMIT = 10;
@@ -50,13 +62,24 @@ function indexCondition(rule: StoredRule): Condition | undefined {
   return rule.when.find((c) => c.op === 'eq') ?? rule.when.find((c) => c.op === 'in');
 }
 
+/** else the text the value must start with: the first prefix condition's, else a regex's fixed start */
+function indexPrefix(rule: StoredRule): { param: string; prefix: string } | undefined {
+  const prefix = rule.when.find((c) => c.op === 'prefix' && typeof c.value === 'string');
+  if (prefix) return { param: prefix.param, prefix: prefix.value as string };
+  for (const c of rule.when) {
+    const fixed = c.op === 'regex' && typeof c.value === 'string' ? literalPrefix(c.value) : null;
+    if (fixed) return { param: c.param, prefix: fixed };
+  }
+  return undefined;
+}
+
 function keysOf(condition: Condition): string[] {
   const values = Array.isArray(condition.value) ? condition.value : [condition.value ?? ''];
   return [...new Set(values.map(equalityKey))];
 }
 
 function newBucket(): Bucket {
-  return { all: [], scan: [], keyed: new Map() };
+  return { all: [], scan: [], keyed: new Map(), prefixed: new Map() };
 }
 
 export class RuleIndex {
@@ -76,15 +99,19 @@ export class RuleIndex {
         rank,
         until: rule.activeUntil === null ? Infinity : timeOf(rule.activeUntil),
         conditions: compileAll(rule.when),
+        tryOrder: [],
         groups: (rule.whenAny ?? []).filter((group) => group.length > 0).map(compileAll),
       };
       const bucket = this.bucket(rule.service, rule.partner);
       bucket.all.push(entry);
       // a disabled rule never answers: only explain sees it
       if (!rule.enabled) return;
+      entry.tryOrder = [...entry.conditions].sort((a, b) => cost(a.condition) - cost(b.condition));
       const on = indexCondition(rule);
       if (!on) {
-        bucket.scan.push(entry);
+        const start = indexPrefix(rule);
+        if (start) filePrefix(bucket, start.param, start.prefix, entry);
+        else bucket.scan.push(entry);
         return;
       }
       let byKey = bucket.keyed.get(on.param);
@@ -113,6 +140,16 @@ export class RuleIndex {
         if (actual === null || actual === '') continue;
         const entries = byKey.get(equalityKey(actual));
         if (entries) for (const entry of entries) if (this.answers(entry, input, now)) found.push(entry);
+      }
+      for (const [param, file] of bucket.prefixed) {
+        const actual = readParam(param, input);
+        // a prefix or regex condition never holds on an absent value
+        if (actual === null || actual === '') continue;
+        for (const length of file.lengths) {
+          if (length > actual.length) break;
+          const entries = file.byPrefix.get(actual.slice(0, length));
+          if (entries) for (const entry of entries) if (this.answers(entry, input, now)) found.push(entry);
+        }
       }
       for (const entry of bucket.scan) if (this.answers(entry, input, now)) found.push(entry);
     }
@@ -149,7 +186,7 @@ export class RuleIndex {
   private answers(entry: Entry, input: MatchInput, now: number): boolean {
     if (!live(entry, now)) return false;
     this.evaluations++;
-    return holds(entry.conditions, input) && (entry.groups.length === 0 || entry.groups.some((group) => holds(group, input)));
+    return holds(entry.tryOrder, input) && (entry.groups.length === 0 || entry.groups.some((group) => holds(group, input)));
   }
 
   private bucket(service: string, partner: string | null): Bucket {
@@ -173,6 +210,20 @@ export class RuleIndex {
     }
     return buckets;
   }
+}
+
+function filePrefix(bucket: Bucket, param: string, prefix: string, entry: Entry): void {
+  let file = bucket.prefixed.get(param);
+  if (!file) bucket.prefixed.set(param, (file = { lengths: [], byPrefix: new Map() }));
+  if (!file.lengths.includes(prefix.length)) file.lengths = [...file.lengths, prefix.length].sort((a, b) => a - b);
+  const list = file.byPrefix.get(prefix);
+  if (list) list.push(entry);
+  else file.byPrefix.set(prefix, [entry]);
+}
+
+/** regexes run in re2js, far slower than a comparison: they are tried after every other condition of a rule */
+function cost(condition: Condition): number {
+  return condition.op === 'regex' ? 1 : 0;
 }
 
 function compileAll(conditions: readonly Condition[]): Compiled[] {

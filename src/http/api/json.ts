@@ -7,6 +7,8 @@ export type Errors = Record<string, string>;
 export type Checked<T> = { ok: true; data: T } | { ok: false; errors: Errors };
 
 export const API_BODY_LIMIT = 1024 * 1024;
+/** an export of 10,000 rules is ~3.4 MB: what the server exported must import back */
+export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
 
 const JSON_TYPES = ['application/json', '+json'];
 
@@ -16,12 +18,13 @@ const JSON_TYPES = ['application/json', '+json'];
  */
 export function jsonBody(): RequestHandler {
   const parse = express.json({ limit: API_BODY_LIMIT, strict: true, type: JSON_TYPES });
+  const parseImport = express.json({ limit: IMPORT_BODY_LIMIT, strict: true, type: JSON_TYPES });
   return (req, res, next) => {
     if (changesState(req) && !hasNoBody(req) && !req.is(JSON_TYPES)) {
       sendErrors(res, 415, { body: 'must be JSON: send Content-Type: application/json' });
       return;
     }
-    parse(req, res, next);
+    (req.method === 'POST' && req.path === '/rules/import' ? parseImport : parse)(req, res, next);
   };
 }
 
@@ -67,6 +70,7 @@ interface HttpError {
   type?: string;
   expose?: boolean;
   message?: string;
+  limit?: number;
 }
 
 /** JSON for every failure under /api: the parser's own errors as 4xx on `body`, anything else as a bare 500 */
@@ -77,7 +81,7 @@ export function apiErrorHandler(error: unknown, _req: Request, res: Response, ne
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as HttpError;
   const status = e.status ?? e.statusCode ?? 500;
-  if (e.type === 'entity.too.large') sendErrors(res, 413, { body: `must be at most ${API_BODY_LIMIT} bytes (1 MiB)` });
+  if (e.type === 'entity.too.large') sendErrors(res, 413, { body: `must be at most ${e.limit ?? API_BODY_LIMIT} bytes` });
   else if (e.type === 'entity.parse.failed') sendErrors(res, 400, { body: `is not a JSON object or array: ${e.message ?? 'malformed'}` });
   else if (status >= 400 && status < 500 && e.expose) sendErrors(res, status, { body: e.message ?? 'cannot be read' });
   else {

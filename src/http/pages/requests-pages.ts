@@ -1,4 +1,5 @@
 // The request log: a search over every request the gateway received, and one request in detail.
+import { describeRetention } from '../../app/request-log-retention.ts';
 import { Router } from 'express';
 import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
@@ -107,6 +108,7 @@ export function requestsPages(ctx: AppContext): Router {
         {
           title: 'Requests',
           lost: ctx.requestLog.lost,
+          kept: describeRetention(ctx.retention.rule),
           values: search.values,
           errors: search.errors,
           services: serviceOptions(search.values.service),

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -7,7 +9,7 @@ import { DataDirInUseError } from '../../src/store/data-dir-lock.ts';
 import { openStore } from '../../src/store/db.ts';
 import { makeTrade } from '../helpers/db.ts';
 
-// Always on PGlite, whatever DATABASE_URL says: this is about the embedded database's folder.
+// Always on the embedded PostgreSQL, whatever DATABASE_URL says: this is about the embedded database's folder.
 
 const root = await mkdtemp(join(tmpdir(), 'mapi-mock-store-'));
 
@@ -18,7 +20,7 @@ after(async () => {
 test('a dataDir store keeps its data across close and reopen', async () => {
   const dataDir = join(root, 'nested', 'data');
   const first = await openStore({ dataDir });
-  assert.equal(first.kind, 'pglite');
+  assert.equal(first.kind, 'embedded');
   await first.migrate();
   await first.upsertPartner({ id: '2088000000000001', key: 'secret' });
   await first.transaction((tx) =>
@@ -58,4 +60,26 @@ test('a data folder belongs to one process: a second open is refused, a lock lef
   assert.equal(await readFile(join(dataDir, 'mapi-mock.lock'), 'utf8'), String(process.pid));
   await second.close();
   await assert.rejects(stat(join(dataDir, 'mapi-mock.lock')), { code: 'ENOENT' });
+});
+
+test('a mock killed with SIGKILL leaves no server behind: the next one opens the same folder', async () => {
+  const dataDir = join(root, 'killed');
+  const storeModule = new URL('../../src/store/db.ts', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', `const { openStore } = await import(${JSON.stringify(storeModule)}); await openStore({ dataDir: ${JSON.stringify(dataDir)} }); console.log('open'); setInterval(() => {}, 1000);`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  assert.equal(line.toString().trim(), 'open');
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+
+  const next = await openStore({ dataDir });
+  try {
+    await next.migrate();
+    assert.equal(await next.countRequests(), 0);
+  } finally {
+    await next.close();
+  }
 });

