@@ -117,20 +117,38 @@
   function setupCountdowns() {
     const badges = [...document.querySelectorAll('[data-seconds-left]')];
     if (badges.length === 0) return;
-    const started = Date.now();
-    const tick = () => {
-      const elapsed = Math.floor((Date.now() - started) / 1000);
-      for (const badge of badges) {
-        const left = Number(badge.getAttribute('data-seconds-left')) - elapsed;
-        if (left > 0) badge.textContent = formatLeft(left);
-        else {
-          badge.textContent = 'ended';
-          badge.classList.remove('warn');
-          badge.classList.add('off');
-        }
+    // seconds left as last read, and when: the server's figures are on each partner's clock, which can be moved
+    let base = new Map(badges.map((badge) => [badge.getAttribute('data-scenario'), Number(badge.getAttribute('data-seconds-left'))]));
+    let readAt = Date.now();
+    const show = (badge, left) => {
+      if (left > 0) badge.textContent = formatLeft(left);
+      else {
+        badge.textContent = 'ended';
+        badge.classList.remove('warn');
+        badge.classList.add('off');
       }
     };
+    const tick = () => {
+      const elapsed = Math.floor((Date.now() - readAt) / 1000);
+      for (const badge of badges) show(badge, (base.get(badge.getAttribute('data-scenario')) ?? 0) - elapsed);
+    };
+    const resync = () => {
+      fetch('/scenarios/time-left', { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+        .then((response) => (response.ok ? response.json() : null))
+        .then((data) => {
+          if (!data || !Array.isArray(data.items)) return;
+          // a scenario missing from the answer has ended (or was stopped)
+          base = new Map(data.items.map((item) => [item.id, item.secondsLeft === null ? Infinity : item.secondsLeft]));
+          readAt = Date.now();
+          tick();
+        })
+        .catch(() => {});
+    };
     setInterval(tick, 1000);
+    setInterval(resync, 5000);
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) resync();
+    });
   }
 
   document.addEventListener('DOMContentLoaded', () => {

@@ -147,7 +147,9 @@ export class GatewayService {
     const { decision, rule, notices } = await runRequest(this.deps, verdict, params, now);
     if (notices.length > 0) {
       // after the commit, and never at the cost of the answer: the change stands whether or not it is notified
-      await enqueueNotices(this.deps.store, notices, { key: verdict.partner.key, now, params, charset }).catch(this.deps.onError ?? console.error);
+      await enqueueNotices(this.deps.store, notices, { key: verdict.partner.key, now, params, charset, partnerNotifyUrl: verdict.partner.notifyUrl }).catch(
+        this.deps.onError ?? console.error,
+      );
     }
     if (rule) {
       entry.ruleId = rule.id;

@@ -28,18 +28,19 @@ export interface NotifierOptions {
 
 /**
  * Queues what `notices` tell, one insert each, only where there is somewhere to send it: a refund's own
- * notify_url (with its request's charset) wins over the pay's.
+ * notify_url (with its request's charset) wins over the pay's, and the pay's over the partner's default
+ * (`partnerNotifyUrl`, sent in the charset of the request that caused the notification).
  */
 export async function enqueueNotices(
   store: Store,
   notices: readonly Notice[],
-  context: { key: string; now: Date; params: Params; charset: Charset },
+  context: { key: string; now: Date; params: Params; charset: Charset; partnerNotifyUrl?: string | null },
 ): Promise<void> {
   for (const notice of notices) {
     const own = notice.event === 'refunded' ? context.params.notify_url || undefined : undefined;
-    const url = own ?? notice.trade.notifyUrl;
+    const url = own ?? notice.trade.notifyUrl ?? context.partnerNotifyUrl;
     if (!url) continue;
-    const charset = own ? context.charset : notifyCharsetOf(notice.trade);
+    const charset = own || !notice.trade.notifyUrl ? context.charset : notifyCharsetOf(notice.trade);
     const params = buildNotification(notice.trade, notice.event, {
       now: context.now,
       notifyId: randomBytes(16).toString('hex'),
@@ -65,6 +66,58 @@ export async function enqueueNotices(
 export function encodeFormBody(params: Readonly<Record<string, string>>, charset: Charset): string {
   const encodeText = (text: string): string => percentEncode(charset === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gbk'));
   return Object.entries(params).map(([name, value]) => `${encodeText(name)}=${encodeText(value)}`).join('&');
+}
+
+export interface PostResult {
+  /** the HTTP status, or null when none came */
+  status: number | null;
+  /** the answer body (its first 500 characters) */
+  body: string | null;
+  /** why it does not count as delivered; null when it does */
+  error: string | null;
+  /** the body, trimmed, is exactly `success` */
+  delivered: boolean;
+}
+
+/** true for the URLs a notification can go to */
+export function notifiableUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** One POST of a notification's parameters, as the gateway sends it: no redirects followed, a time limit. */
+export async function postNotification(target: string, params: Readonly<Record<string, string>>, charset: Charset, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<PostResult> {
+  const failed = (error: string): PostResult => ({ status: null, body: null, error, delivered: false });
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return failed(`not a URL: ${target.slice(0, 200)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return failed(`only http and https URLs are notified, not ${url.protocol}`);
+  let status: number | null = null;
+  let body: string | null = null;
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': `application/x-www-form-urlencoded; charset=${charsetLabel(charset)}` },
+      body: encodeFormBody(params, charset),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = response.status;
+    body = (await response.text()).slice(0, BODY_KEPT);
+    if (body.trim() === 'success') return { status, body, error: null, delivered: true };
+    return { status, body, error: `answered ${status} without "success"`, delivered: false };
+  } catch (caught) {
+    const e = caught as Error & { cause?: { message?: string } };
+    const error = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause?.message ? `: ${e.cause.message}` : ''}`;
+    return { status, body, error, delivered: false };
+  }
 }
 
 /** Delivers due notifications every interval. Never throws out of the timer; stop() waits for the round in flight. */
@@ -118,36 +171,14 @@ export class Notifier {
   }
 
   private async send(n: NotificationRecord): Promise<NotificationAttempt> {
-    const failed = (error: string): NotificationAttempt => ({ status: 'failed', nextAt: new Date(), lastStatus: null, lastBody: null, lastError: error });
-    let url: URL;
-    try {
-      url = new URL(n.url);
-    } catch {
-      return failed(`not a URL: ${n.url.slice(0, 200)}`);
+    // a URL that can never be delivered fails at once, without retries
+    if (!notifiableUrl(n.url)) {
+      const { error } = await postNotification(n.url, n.params, 'gbk');
+      return { status: 'failed', nextAt: new Date(), lastStatus: null, lastBody: null, lastError: error };
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return failed(`only http and https URLs are notified, not ${url.protocol}`);
-    const charset = normalizeCharset(n.charset) ?? 'gbk';
-    let status: number | null = null;
-    let body: string | null = null;
-    let error: string | null = null;
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': `application/x-www-form-urlencoded; charset=${charsetLabel(charset)}` },
-        body: encodeFormBody(n.params, charset),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = response.status;
-      body = (await response.text()).slice(0, BODY_KEPT);
-      if (body.trim() === 'success') {
-        return { status: 'delivered', nextAt: new Date(), lastStatus: status, lastBody: body, lastError: null };
-      }
-      error = `answered ${status} without "success"`;
-    } catch (caught) {
-      const e = caught as Error & { cause?: { message?: string } };
-      error = e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `${e.message}${e.cause?.message ? `: ${e.cause.message}` : ''}`;
-    }
+    const result = await postNotification(n.url, n.params, normalizeCharset(n.charset) ?? 'gbk', this.timeoutMs);
+    const { status, body, error } = result;
+    if (result.delivered) return { status: 'delivered', nextAt: new Date(), lastStatus: status, lastBody: body, lastError: null };
     if (n.attempts >= this.maxAttempts) return { status: 'failed', nextAt: new Date(), lastStatus: status, lastBody: body, lastError: `${error}; gave up after ${n.attempts} attempts` };
     const delay = this.retryDelaysMs[Math.min(n.attempts - 1, this.retryDelaysMs.length - 1)]!;
     return { status: 'pending', nextAt: new Date(Date.now() + delay), lastStatus: status, lastBody: body, lastError: error };

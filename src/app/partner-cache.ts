@@ -20,8 +20,23 @@ export class PartnerCache {
     return [...this.partners.values()];
   }
 
+  /** a new partner, or a new key for one: its notification URL stays */
   async upsert(partner: Partner): Promise<void> {
     await this.store.upsertPartner(partner);
-    this.partners.set(partner.id, partner);
+    const known = this.partners.get(partner.id);
+    this.partners.set(partner.id, { ...partner, notifyUrl: partner.notifyUrl ?? known?.notifyUrl ?? null });
+  }
+
+  async setNotifyUrl(id: string, notifyUrl: string | null): Promise<boolean> {
+    if (!(await this.store.setPartnerNotifyUrl(id, notifyUrl))) return false;
+    const known = this.partners.get(id);
+    if (known) this.partners.set(id, { ...known, notifyUrl });
+    return true;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const removed = await this.store.deletePartner(id);
+    this.partners.delete(id);
+    return removed;
   }
 }

@@ -26,6 +26,8 @@ export type Fields = Record<string, string>;
 export interface Partner {
   id: string;
   key: string;
+  /** the notify_url for a pay that carries none; null or absent: none */
+  notifyUrl?: string | null;
 }
 
 /**

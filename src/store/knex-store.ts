@@ -27,7 +27,7 @@ import {
   resendNotification,
 } from './notification-store.ts';
 import { getOrCreateSetting } from './settings-store.ts';
-import { getPartner, listPartners, upsertPartner } from './partner-store.ts';
+import { deletePartner, getPartner, listPartners, setPartnerNotifyUrl, upsertPartner } from './partner-store.ts';
 import { appendRequestLog, countRequests, getRequestLogEntry, listRequestLog, pruneRequestLog } from './request-log-store.ts';
 import {
   bumpChangeVersion,
@@ -90,6 +90,14 @@ export class KnexStore implements Store {
       await upsertPartner(trx, partner);
       await bumpChangeVersion(trx);
     });
+  }
+
+  setPartnerNotifyUrl(id: string, notifyUrl: string | null): Promise<boolean> {
+    return this.knex.transaction((trx) => setPartnerNotifyUrl(trx, id, notifyUrl));
+  }
+
+  deletePartner(id: string): Promise<boolean> {
+    return this.knex.transaction((trx) => deletePartner(trx, id));
   }
 
   listTrades(filter: TradeFilter): Promise<Trade[]> {

@@ -190,6 +190,10 @@ export interface Store {
   getPartner(id: string): Promise<Partner | null>;
   /** insert, or replace the key of an existing partner */
   upsertPartner(partner: Partner): Promise<void>;
+  /** false when there is no such partner */
+  setPartnerNotifyUrl(id: string, notifyUrl: string | null): Promise<boolean>;
+  /** the partner with its trades, refunds, notifications, request-log entries, own rules and clock; false when unknown */
+  deletePartner(id: string): Promise<boolean>;
 
   listTrades(filter: TradeFilter): Promise<Trade[]>;
   listRefunds(partner: string, partnerTransId: string): Promise<Refund[]>;

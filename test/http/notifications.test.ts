@@ -204,6 +204,11 @@ test('a URL that is not http(s) fails at once; the page escapes it and resends f
   assertEscaped(list.text);
   assert.ok(list.text.includes(pay.partner_trans_id!));
   assert.ok(list.text.includes('only http and https'));
+  // never offered again from the page: it can never be delivered
+  assert.ok(!list.text.includes(`action="/notifications/${item!.id as string}/resend"`));
+  assert.ok(list.text.includes('not an http(s) URL: cannot be sent'));
+  // the POST still works for whoever sends it (the API has it too); a page with a form gives the CSRF token
+  await session.get('/partners');
   const posted = await session.post(`/notifications/${item!.id as string}/resend`, {});
   assert.equal(posted.status, 303);
   const back = await session.follow(posted);

@@ -7,7 +7,8 @@ import { createApp, encodeForm, verifyResponse } from '../../src/index.ts';
 import { ownDatabase } from './own-database.ts';
 
 const db = await ownDatabase();
-const app = createApp(db.options);
+// mock.test: a name the collection must take its gateway URL from, allowed as a LAN name would be
+const app = createApp({ ...db.options, allowedHosts: ['mock.test'] });
 after(async () => {
   await app.mock.close();
   await db.drop();

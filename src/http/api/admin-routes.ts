@@ -38,7 +38,7 @@ export function adminRouter(admin: AdminService): Router {
   });
 
   router.get('/partners', (_req, res) => {
-    res.json({ items: admin.listPartners().map(({ id, key }) => ({ id, key })) });
+    res.json({ items: admin.listPartners().map(({ id, key, notifyUrl }) => ({ id, key, notifyUrl: notifyUrl ?? null })) });
   });
 
   router.post('/partners', async (req, res) => {

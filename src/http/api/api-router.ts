@@ -8,6 +8,7 @@ import { caseRouter } from './case-routes.ts';
 import { dataRouter } from './data-routes.ts';
 import { apiErrorHandler, jsonBody, sendErrors } from './json.ts';
 import { notificationRouter } from './notification-routes.ts';
+import { partnerRouter } from './partner-routes.ts';
 import { postmanRouter } from './postman-routes.ts';
 import { rulesRouter } from './rules-routes.ts';
 
@@ -26,6 +27,7 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   router.use(jsonBody());
   router.use('/rules', rulesRouter(ctx, admin));
   router.use(adminRouter(admin));
+  router.use('/partners', partnerRouter(ctx));
   router.use(dataRouter(admin));
   router.use('/postman', postmanRouter(ctx));
   router.use('/notifications', notificationRouter(ctx));

@@ -9,6 +9,7 @@ import { requestsPages } from './requests-pages.ts';
 import { rulesPages } from './rules-pages.ts';
 import { scenariosPages } from './scenarios-pages.ts';
 import { simulatePages } from './simulate-pages.ts';
+import { toolsPages } from './tools-pages.ts';
 import { tradesPages } from './trades-pages.ts';
 
 /** Every page section, behind the shared security, login and error handling. */
@@ -23,5 +24,6 @@ export function createPages(ctx: AppContext, options: PagesOptions): Router {
     casesPages(ctx),
     tradesPages(ctx),
     partnersPages(ctx),
+    toolsPages(ctx),
   ]);
 }

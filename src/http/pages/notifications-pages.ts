@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../../app/context.ts';
 import { NOTIFICATION_STATUSES, type NotificationRecord, type NotificationStatus } from '../../store/store.ts';
+import { notifiableUrl } from '../../app/notifier.ts';
 import { page } from './pages-router.ts';
 import { formatTime, one, storable, withQuery, zoneLabel } from './request-format.ts';
 import { flash, renderPage } from './view.ts';
@@ -35,6 +36,8 @@ export function notificationView(n: NotificationRecord) {
     charset: n.charset,
     params: Object.entries(n.params).map(([name, value]) => `${name}=${value}`).join('\n'),
     resendAction: `/notifications/${encodeURIComponent(n.id)}/resend`,
+    // a URL that can never be delivered is not offered again
+    resendable: notifiableUrl(n.url),
   };
 }
 

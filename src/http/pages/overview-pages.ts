@@ -39,6 +39,7 @@ export function overviewPages(ctx: AppContext): Router {
       scenarios: admin.listScenarios().map(({ rule, secondsLeft }) => {
         const described = describeRule({ when: [], then: rule.then });
         return {
+          id: rule.id,
           service: serviceLabel(rule.service),
           partner: rule.partner,
           answer: described.slice(described.indexOf('→') + 2),

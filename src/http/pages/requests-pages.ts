@@ -4,6 +4,8 @@ import { Router } from 'express';
 import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import type { NearMiss } from '../../core/rules/types.ts';
+import { normalizeCharset } from '../../core/charset.ts';
+import { md5Hex } from '../../core/sign.ts';
 import { isServiceName } from '../../core/types.ts';
 import type { RequestLogEntry } from '../../store/store.ts';
 import { page } from './pages-router.ts';
@@ -37,6 +39,21 @@ function listItem(entry: RequestLogEntry) {
     ruleHref: entry.ruleId ? ruleHref(entry.ruleId) : null,
     latency: formatLatency(entry.latencyMs),
   };
+}
+
+/**
+ * For a request refused with ILLEGAL_SIGN: the sign it carried beside the one the partner's saved key gives for the
+ * string that was signed, character by character (`same` marks where they agree).
+ */
+function signComparison(entry: RequestLogEntry, key: string | undefined) {
+  if (entry.error !== 'ILLEGAL_SIGN' || key === undefined || entry.signedString === null) return null;
+  const charset = normalizeCharset(entry.charset ?? '') ?? 'gbk';
+  const expected = md5Hex(entry.signedString, key, charset);
+  const sent = entry.params.sign ?? '';
+  const length = Math.max(sent.length, expected.length);
+  const marks = (text: string) => Array.from({ length }, (_, i) => ({ char: text[i] ?? ' ', same: text[i] !== undefined && text[i]?.toLowerCase() === (text === sent ? expected : sent)[i]?.toLowerCase() }));
+  const differing = marks(sent).filter((mark) => !mark.same).length;
+  return { sent, expected, charset, sentMarks: marks(sent), expectedMarks: marks(expected), differing, missing: sent === '' };
 }
 
 /** why a rule that held on every condition did not answer, in words */
@@ -172,6 +189,7 @@ export function requestsPages(ctx: AppContext): Router {
         wouldAnswer,
         reading,
         signCheck,
+        signComparison: signComparison(entry, partner?.key),
         tradeHref: trade ? `/trades/${encodeURIComponent(trade.partner)}/${encodeURIComponent(trade.partnerTransId)}` : null,
         makeRuleHref: withQuery('/rules/new', { fromRequest: entry.id }),
         simulateHref: params.length > 0 ? withQuery('/simulate', { fromRequest: entry.id }) : null,

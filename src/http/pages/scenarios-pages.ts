@@ -117,6 +117,11 @@ export function scenariosPages(ctx: AppContext): Router {
   const admin = new AdminService(ctx);
 
   router.get('/scenarios', page((req, res) => render(ctx, admin, req, res, EMPTY)));
+  // what the countdowns on the open pages re-read: time left on each scenario's partner's clock, which a
+  // POST /api/clock may have moved since the page was drawn; a scenario no longer listed has ended
+  router.get('/scenarios/time-left', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ items: admin.listScenarios().map(({ rule, secondsLeft }) => ({ id: rule.id, secondsLeft })) });
+  });
 
   router.post('/scenarios', page(async (req, res) => {
     const form = formFromBody((req.body ?? {}) as Record<string, unknown>);

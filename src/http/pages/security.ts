@@ -24,6 +24,9 @@ export function securityHeaders(): RequestHandler {
     },
     // The pages are served over plain http on a LAN as often as on localhost.
     strictTransportSecurity: false,
+    // not helmet's no-referrer: under it a browser sends "Origin: null" with every form, and the cross-site check
+    // refuses a null Origin; same-origin keeps the Origin (and the Referer) for this site only
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginOpenerPolicy: false,
     originAgentCluster: false,
   });

@@ -14,7 +14,8 @@ import { renderPage } from './view.ts';
 
 type ResultView = ReturnType<typeof resultView>;
 
-function resultView(ctx: AppContext, built: BuiltRequest, answer: GatewayAnswer, key: string, latencyMs: number) {
+/** `whose`: the key's owner in words ("the partner's key", or the key typed for this request) */
+function resultView(ctx: AppContext, built: BuiltRequest, answer: GatewayAnswer, key: string, latencyMs: number, whose: string) {
   const isGbk = /charset=gbk/i.test(answer.contentType);
   const text = isGbk ? iconv.decode(answer.body, 'gbk') : answer.body.toString('utf8');
   const reading = answer.reset ? null : readAnswerXml(text);
@@ -29,6 +30,7 @@ function resultView(ctx: AppContext, built: BuiltRequest, answer: GatewayAnswer,
     : null;
   return {
     request: built,
+    whose,
     status: answer.status,
     contentType: answer.contentType,
     reset: answer.reset,
@@ -118,7 +120,12 @@ export function simulatePages(ctx: AppContext): Router {
       }
       const signer = ctx.partners.get(form.partner);
       if (!signer) return renderPage(req, res, 'error', { title: 'No partner', message: 'Add a partner first: its key signs the request.' }, 400);
-      const key = signer.key;
+      // a key typed for this request only: it signs and checks, and is never stored, logged or written back
+      const typedKey = typeof body.oneTimeKey === 'string' ? body.oneTimeKey.trim() : '';
+      if (typedKey !== '' && !/^[\x21-\x7e]{1,64}$/.test(typedKey)) {
+        return show(req, res, { form, errors: { oneTimeKey: 'A key is 1 to 64 printable ASCII characters, without spaces.' } }, 400);
+      }
+      const key = typedKey || signer.key;
       const base = `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
       const built = buildRequest(form, key, base);
       if (!built.ok) return show(req, res, { form, errors: built.errors }, 400);
@@ -132,7 +139,8 @@ export function simulatePages(ctx: AppContext): Router {
       const latencyMs = performance.now() - started;
       // written now, so that the link to its log entry works at once
       await ctx.requestLog.flush();
-      show(req, res, { form, result: resultView(ctx, built.request, answer, key, latencyMs) });
+      const note = typedKey ? `Signed with the key you typed (not saved); the answer's signature is checked with it too.` : null;
+      show(req, res, { form, note, result: resultView(ctx, built.request, answer, key, latencyMs, typedKey ? 'the key you typed' : "the partner's key") });
     }),
   );
 
