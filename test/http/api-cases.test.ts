@@ -96,3 +96,14 @@ test('POST /api/reset forgets the cases with the custom rules', async () => {
   await api().post('/api/reset').expect((res) => assert.ok(res.status < 300));
   assert.deepEqual([(await caseOf('cancel-retry')).state, (await caseOf('pay-success')).state], ['not_started', 'not_started']);
 });
+
+test('removing a partner removes its cases with it; added again, it starts with none', async () => {
+  const other = '2088000000000077';
+  await api().post('/api/partners').send({ id: other }).expect(201);
+  await api().post('/api/cases/pay-failed/start').send({ partner: other }).expect(200);
+  await api().delete(`/api/partners/${other}`).expect(204);
+  await api().get('/api/cases').query({ partner: other }).expect(404);
+  await api().post('/api/partners').send({ id: other }).expect(201);
+  const items = (await api().get('/api/cases').query({ partner: other }).expect(200)).body.items as Item[];
+  assert.deepEqual([...new Set(items.map((i) => i.state))], ['not_started']);
+});

@@ -66,6 +66,17 @@ test('a form without its CSRF token is refused; an unknown partner or case is a 
   assert.equal((await session.get(`/cases/nope?partner=${PARTNER}`)).status, 404);
   const posted = await session.post('/cases/nope/start', { partner: PARTNER });
   assert.equal(posted.status, 404);
+  const foreign = await request(t.app).post('/cases/pay-success/start').set('Origin', 'null').type('form').send({ partner: PARTNER });
+  assert.equal(foreign.status, 403);
+  assert.match(foreign.text, /Form expired/);
   const away = await session.post('/cases/gbk-charset/start', { partner: PARTNER, back: '//evil.example/' });
   assert.equal(away.location, `/cases?partner=${PARTNER}`);
+});
+
+test('a form from this page in Chromium (Origin: null under Referrer-Policy: no-referrer, Sec-Fetch-Site: same-origin) is taken', async () => {
+  await session.get('/cases');
+  const res = await session.post('/cases/gbk-charset/start', { partner: PARTNER }, { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' });
+  assert.equal(res.status, 303);
+  const other = await session.post('/cases/gbk-charset/start', { partner: PARTNER }, { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' });
+  assert.equal(other.status, 403);
 });
