@@ -14,7 +14,6 @@ export async function listClockOffsets(db: Db): Promise<Map<string, number>> {
 /** Call inside a transaction: the change and the version bump go together. null: back to real time. */
 export async function setClockOffset(trx: Db, partner: string, offsetMs: number | null): Promise<void> {
   if (offsetMs === null) {
-    // returning, not the count: knex-pglite answers del() with the raw result instead of a row count.
     const rows = (await trx('partner_clocks').where({ partner }).del().returning('partner')) as unknown[];
     if (rows.length === 0) return;
   } else {

@@ -61,10 +61,6 @@ export class KnexStore implements Store {
     return runMigrations(this.knex, { crossProcessLock: this.kind === 'pg' });
   }
 
-  /**
-   * With PGlite there is a single connection: a store method called inside `fn` (rather than on `tx`) would
-   * wait for it forever. Do all of a transaction's work through `tx`.
-   */
   getOrCreateSetting(key: string, value: string): Promise<string> {
     return getOrCreateSetting(this.knex, key, value);
   }

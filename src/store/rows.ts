@@ -11,7 +11,7 @@ export function clampLimit(limit: number | undefined): number {
   return Math.min(Math.floor(limit), MAX_LIMIT);
 }
 
-/** pg answers bigint columns as strings, PGlite as numbers. */
+/** pg answers bigint and count columns as strings. */
 export function toNumber(value: string | number): number {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new Error(`not a number: ${String(value)}`);

@@ -113,7 +113,6 @@ export async function replaceCustomRule(trx: Db, rule: Rule): Promise<StoredRule
 }
 
 export async function deleteCustomRule(trx: Db, id: string): Promise<boolean> {
-  // returning, not the count: knex-pglite answers del() with the raw result instead of a row count.
   const rows = (await trx('custom_rules').where({ id }).del().returning('id')) as unknown[];
   if (rows.length === 0) return false;
   await bumpChangeVersion(trx);
