@@ -114,10 +114,11 @@ async function attempt(
   const { service, partner, ref } = verdict;
   let trade: Trade | null = ref.alipayTransId ? await reader.findTradeByAlipayTransId(partner.id, ref.alipayTransId) : null;
   const lockKey = trade?.partnerTransId ?? (ref.alipayTransId ? null : ref.partnerTransId);
+  // undefined: not read yet
+  let existingRefund: Refund | null | undefined;
   if (lockKey && tx) {
-    await tx.lockTrade(partner.id, lockKey);
     // read again under the lock: another request may have changed it meanwhile
-    trade = await tx.findTradeByPartnerTransId(partner.id, lockKey);
+    ({ trade, refund: existingRefund } = await tx.lockAndLoad(partner.id, lockKey, ref.partnerRefundId ?? null));
   } else if (lockKey && !trade) {
     trade = await reader.findTradeByPartnerTransId(partner.id, lockKey);
   }
@@ -140,7 +141,7 @@ async function attempt(
     break;
   }
 
-  const existingRefund = ref.partnerRefundId ? await reader.findRefund(partner.id, ref.partnerRefundId) : null;
+  if (existingRefund === undefined) existingRefund = ref.partnerRefundId ? await reader.findRefund(partner.id, ref.partnerRefundId) : null;
   const decision = decide(rule, service, {
     params,
     partner: partner.id,
@@ -152,8 +153,9 @@ async function attempt(
   const toSave = decision.trade ?? advanced ?? undefined;
   if (toSave || decision.refund) {
     if (!tx) return NEEDS_WRITE;
-    if (toSave) await tx.saveTrade(toSave);
-    if (decision.refund) await tx.insertRefund(decision.refund);
+    if (toSave && decision.refund) await tx.saveTradeAndRefund(toSave, decision.refund);
+    else if (toSave) await tx.saveTrade(toSave);
+    else if (decision.refund) await tx.insertRefund(decision.refund);
   }
   return { decision, rule, notices: noticesOf(loaded, toSave ?? null, decision.refund ?? null) };
 }

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { PendingInfo, Refund, Trade, TradeState } from '../core/types.ts';
 import type { TradeFilter, TradeTx } from './store.ts';
 import { clampLimit, fromJson, toDate, toDateOrNull, toNumber, type Db } from './rows.ts';
@@ -104,11 +105,47 @@ function refundFromRow(row: RefundRow): Refund {
   };
 }
 
+function upsertTrade(trx: Db, trade: Trade) {
+  return trx('trades')
+    .insert({ ...tradeToRow(trade), updated_at: trx.fn.now() })
+    .onConflict(['partner', 'partner_trans_id'])
+    .merge();
+}
+
+function refundToRow(refund: Refund): RefundRow {
+  return {
+    partner: refund.partner,
+    partner_refund_id: refund.partnerRefundId,
+    partner_trans_id: refund.partnerTransId,
+    alipay_trans_id: refund.alipayTransId,
+    currency: refund.currency,
+    amount: refund.amount,
+    reason: refund.reason,
+    created_at: refund.createdAt,
+  };
+}
+
 /** The trade operations, bound to one transaction. */
 export function createTradeTx(trx: Db): TradeTx {
   return {
     async lockTrade(partner, partnerTransId) {
       await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${partner}/${partnerTransId}`]);
+    },
+    async lockAndLoad(partner, partnerTransId, partnerRefundId) {
+      // Several statements in one simple query (values inlined, escaped by pg): each statement takes its own
+      // snapshot, so the reads see what the lock's previous holder committed. One statement cannot do it: its
+      // snapshot would be taken before the lock is granted.
+      const q = pg.escapeLiteral;
+      const p = q(partner);
+      const sql = [
+        `select pg_advisory_xact_lock(hashtext(${q(`${partner}/${partnerTransId}`)}))`,
+        `select * from trades where partner = ${p} and partner_trans_id = ${q(partnerTransId)}`,
+        ...(partnerRefundId === null ? [] : [`select * from refunds where partner = ${p} and partner_refund_id = ${q(partnerRefundId)}`]),
+      ].join(';\n');
+      const results = (await trx.raw(sql)) as Array<{ rows: unknown[] }>;
+      const tradeRow = results[1]!.rows[0] as TradeRow | undefined;
+      const refundRow = results[2]?.rows[0] as RefundRow | undefined;
+      return { trade: tradeRow ? tradeFromRow(tradeRow) : null, refund: refundRow ? refundFromRow(refundRow) : null };
     },
     async findTradeByPartnerTransId(partner, partnerTransId) {
       const row = await trx<TradeRow>('trades')
@@ -137,22 +174,14 @@ export function createTradeTx(trx: Db): TradeTx {
       return rows.length === 1;
     },
     async saveTrade(trade) {
-      await trx('trades')
-        .insert({ ...tradeToRow(trade), updated_at: trx.fn.now() })
-        .onConflict(['partner', 'partner_trans_id'])
-        .merge();
+      await upsertTrade(trx, trade);
     },
     async insertRefund(refund) {
-      await trx('refunds').insert({
-        partner: refund.partner,
-        partner_refund_id: refund.partnerRefundId,
-        partner_trans_id: refund.partnerTransId,
-        alipay_trans_id: refund.alipayTransId,
-        currency: refund.currency,
-        amount: refund.amount,
-        reason: refund.reason,
-        created_at: refund.createdAt,
-      });
+      await trx('refunds').insert(refundToRow(refund));
+    },
+    async saveTradeAndRefund(trade, refund) {
+      // a data-modifying CTE: both rows in one round trip, and in one statement (both or neither)
+      await trx.with('saved_trade', upsertTrade(trx, trade)).insert(refundToRow(refund)).into('refunds');
     },
     takeRuleUse(ruleId) {
       return takeRuleUse(trx, ruleId);

@@ -174,6 +174,48 @@ describe('trades and refunds', () => {
     assert.equal((await store.listRefunds(TEST_PARTNER, 'T-1')).length, 10);
   });
 
+  test('20 concurrent refunds through lockAndLoad and saveTradeAndRefund never over-refund, nor reuse a refund id', async () => {
+    await store.transaction((tx) => tx.saveTrade(makeTrade({ refunded: 0 })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.transaction(async (tx) => {
+          // two requests per refund id: the second must see the first one's refund once it holds the lock
+          const { trade, refund } = await tx.lockAndLoad(TEST_PARTNER, 'T-1', `R-${i % 10}`);
+          assert.ok(trade);
+          if (refund || trade.refunded >= 8) return false;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          await tx.saveTradeAndRefund({ ...trade, refunded: trade.refunded + 1 }, makeRefund({ partnerRefundId: `R-${i % 10}`, amount: 1 }));
+          return true;
+        }),
+      ),
+    );
+    assert.equal(outcomes.filter(Boolean).length, 8);
+    const trade = await store.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
+    assert.equal(trade?.refunded, 8);
+    assert.equal((await store.listRefunds(TEST_PARTNER, 'T-1')).length, 8);
+  });
+
+  test('lockAndLoad answers nulls for an unknown trade and refund, and reads ids with quotes as they are', async () => {
+    await store.transaction((tx) => tx.saveTrade(makeTrade({ partnerTransId: "T-'1\\" })));
+    const found = await store.transaction((tx) => tx.lockAndLoad(TEST_PARTNER, "T-'1\\", "R-'x"));
+    assert.equal(found.trade?.partnerTransId, "T-'1\\");
+    assert.equal(found.refund, null);
+    assert.deepEqual(await store.transaction((tx) => tx.lockAndLoad(TEST_PARTNER, 'T-none', null)), { trade: null, refund: null });
+  });
+
+  test('saveTradeAndRefund writes neither when the refund id is taken', async () => {
+    await store.transaction(async (tx) => {
+      await tx.saveTrade(makeTrade({ refunded: 0 }));
+      await tx.insertRefund(makeRefund());
+    });
+    await assert.rejects(
+      store.transaction((tx) => tx.saveTradeAndRefund(makeTrade({ refunded: 5 }), makeRefund())),
+      (error) => pgCode(error) === '23505',
+    );
+    const trade = await store.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
+    assert.equal(trade?.refunded, 0);
+  });
+
   test('the lock is held only until the transaction ends', async () => {
     await store.transaction((tx) => tx.lockTrade(TEST_PARTNER, 'T-1'));
     await store.transaction((tx) => tx.lockTrade(TEST_PARTNER, 'T-1'));
