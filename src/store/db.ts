@@ -61,7 +61,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
   };
   // The server is ours (max_connections 50): with 50 clients at once, 10 connections kept requests waiting for one
-  // while the server had cores to spare (bench:peers, same run: query 565 → 1,223 req/s, refund 135 → 417 with 30).
+  // (bench:peers, two back-to-back pairs of runs: pay ~650 → ~1,250 req/s, query ~950 → ~1,330; refund about even).
   const db = connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL });
   await checkConnection(db, stop);
   return new KnexStore(db, 'embedded', stop);
