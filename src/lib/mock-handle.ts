@@ -1,6 +1,5 @@
 // The helpers a test suite drives the mock with, from code: rules, scenarios, reset, the request log, trades, clocks.
-import { AdminService } from '../app/admin-service.ts';
-import { CaseService, type CaseResult } from '../app/case-service.ts';
+import type { CaseResult } from '../app/case-service.ts';
 import { CASE_IDS, type CaseId } from '../core/cases/types.ts';
 import { type CaseItem, caseItem, caseReport } from '../http/api/case-routes.ts';
 import type { AppContext } from '../app/context.ts';
@@ -179,9 +178,9 @@ export function mockHelpers(
   partner: Partner,
   app: RequestListenerLike,
 ): MockHelpers {
-  const admin = async () => new AdminService(await context());
+  const admin = async () => (await context()).admin;
   const rules = async () => (await context()).rules;
-  const cases = async () => new CaseService(await context());
+  const cases = async () => (await context()).cases;
   const who = (value: unknown): string => optionalString(value, 'partner') ?? partner.id;
 
   return {

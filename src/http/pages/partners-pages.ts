@@ -1,7 +1,6 @@
 // Partners: add one, its MD5 key (generate or type), its notification URL with a test notification, its clock
 // (forward, back to real time), and removing it after a confirmation page.
 import { type Request, type Response, Router } from 'express';
-import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { PartnerAdmin, type TestNotification } from '../../app/partner-admin.ts';
 import { page } from './pages-router.ts';
@@ -36,7 +35,7 @@ function field(req: Request, name: string): string {
 
 export function partnersPages(ctx: AppContext): Router {
   const router = Router();
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
   const partnerAdmin = new PartnerAdmin(ctx);
 
   const show = (req: Request, res: Response, view: PartnersView = {}, status = 200) => {

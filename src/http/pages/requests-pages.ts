@@ -1,7 +1,6 @@
 // The request log: a search over every request the gateway received, and one request in detail.
 import { describeRetention } from '../../app/request-log-retention.ts';
 import { Router } from 'express';
-import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import type { NearMiss } from '../../core/rules/types.ts';
 import { normalizeCharset } from '../../core/charset.ts';
@@ -88,7 +87,7 @@ function missItem(miss: NearMiss) {
 
 export function requestsPages(ctx: AppContext): Router {
   const router = Router();
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
 
   router.get(
     '/requests',
