@@ -63,7 +63,11 @@ async function main(): Promise<void> {
   const { store, label, cleanup } = await openFuzzStore();
   await store.migrate();
   const backgroundErrors: unknown[] = [];
-  const ctx = await createContext({ store, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: (e) => backgroundErrors.push(e) });
+  // no retention: the log must end with one entry per request sent, however many that is
+  const ctx = await createContext({
+    store, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: (e) => backgroundErrors.push(e),
+    requestLogRetention: { maxEntries: null, maxAgeHours: null },
+  });
   const server = createHttpServer(createApp(ctx)).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -134,10 +134,10 @@ export async function startMountebank(port: number, impostor: number, answer: Bu
   return { url: `http://127.0.0.1:${impostor}/gateway.do`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
-/** mapi-mock from the working tree as `npm start` runs it (tsx src/main.ts), or through npm itself (start-up times). */
+/** mapi-mock from the working tree as `npm start` runs it (node --import tsx src/main.ts), or through npm itself (start-up times). */
 export async function startMapiMock(port: number, env: NodeJS.ProcessEnv, viaNpm = false): Promise<Target & { startedMs: number }> {
   const started = performance.now();
-  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, [join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/main.ts']];
+  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
   // a group of its own: npm and tsx stand between us and the server, and the stop must reach the server itself
   const child = spawn(command, args, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },

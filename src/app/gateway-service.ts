@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { FormError, type RawPair, parseUrlEncoded } from '../core/form.ts';
 import { checkRequest, readRequest } from '../core/gateway.ts';
 import type { Fault } from '../core/rules/types.ts';
@@ -131,11 +131,9 @@ export class GatewayService {
 
     const echo = order.map((name) => [name, params[name]!] as const);
     const answer = (fields: Fields, fault: Fault | null = null): Outcome => {
-      // bad_sign: a well-formed signature of the wrong text, as a key mix-up would give
-      const rendered = renderSuccess({ echo, fields, key: verdict.partner.key, charset });
-      const xml = fault === 'bad_sign' ? rendered.xml.replace(`<sign>${rendered.sign}</sign>`, `<sign>${md5(rendered.sign)}</sign>`) : rendered.xml;
+      const rendered = renderSuccess({ echo, fields, key: verdict.partner.key, charset, wrongSign: fault === 'bad_sign' });
       return {
-        xml,
+        xml: rendered.xml,
         isSuccess: true,
         resultCode: rendered.fields.result_code ?? null,
         error: rendered.fields.error ?? rendered.fields.detail_error_code ?? null,
@@ -184,10 +182,6 @@ function newLogEntry(method: string, path: string, rawRequest: string): RequestL
     latencyMs: 0,
     tradeKey: null,
   };
-}
-
-function md5(text: string): string {
-  return createHash('md5').update(text).digest('hex');
 }
 
 const HTTP_500_PAGE =

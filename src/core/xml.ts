@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Charset, encodeXmlGbk } from './charset.ts';
 import { signParams } from './sign.ts';
 import type { Fields } from './types.ts';
@@ -42,8 +43,8 @@ export interface SuccessEnvelope {
    * GBK such a character counts as `?`, which is what a client re-encoding the text it read in GBK gets.
    */
   charset: Charset;
-  /** replace the computed signature (faults that send a wrong one) */
-  signOverride?: string;
+  /** send a well-formed signature of the wrong text, as a key mix-up would give (fault `bad_sign`) */
+  wrongSign?: boolean;
 }
 
 export interface RenderedAnswer {
@@ -70,7 +71,8 @@ export function normalizeFields(fields: Fields): Fields {
 /** `is_success=T`, the request echoed, the fields sorted, signed over the fields' bytes in the request's charset. */
 export function renderSuccess(envelope: SuccessEnvelope): RenderedAnswer {
   const fields = normalizeFields(envelope.fields);
-  const sign = envelope.signOverride ?? signParams(fields, envelope.key, envelope.charset);
+  const right = signParams(fields, envelope.key, envelope.charset);
+  const sign = envelope.wrongSign ? createHash('md5').update(right).digest('hex') : right;
   let xml = `${PROLOG}<alipay><is_success>T</is_success><request>`;
   for (const [name, value] of envelope.echo) xml += `<param name="${escapeXml(name)}">${escapeXml(value)}</param>`;
   xml += '</request><response><alipay>';

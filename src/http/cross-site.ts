@@ -9,16 +9,15 @@ export function changesState(req: IncomingMessage): boolean {
 
 /**
  * Whether a browser says the request comes from another site: `Sec-Fetch-Site` of `cross-site` or `same-site` (a
- * sibling origin is not this one either), or an `Origin` whose host is not the `Host` the request was sent to
- * (`Origin: null` included: sandboxed frames and file:// pages), unless `Sec-Fetch-Site` says `same-origin`.
+ * sibling origin is not this one either). A browser that does not send it: an `Origin` whose host is not the `Host`
+ * the request was sent to (`Origin: null` included: sandboxed frames and file:// pages). `Sec-Fetch-Site:
+ * same-origin` wins over `Origin: null`, which Chromium sends for a page's own form under a no-referrer policy.
  * Clients that are not browsers send neither.
  */
 export function isCrossSite(req: IncomingMessage): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') return true;
-  // the browser says it is this origin: its `Origin: null` then comes from our Referrer-Policy: no-referrer
-  // (Chromium sends that for a same-origin form POST), not from a sandboxed frame
-  if (site === 'same-origin') return false;
+  if (site === 'same-origin' || site === 'none') return false;
   const origin = req.headers.origin;
   if (origin === undefined) return false;
   let originHost: string;

@@ -53,6 +53,11 @@ function giveTo(owner: { uid: number; gid: number } | null, path: string): void 
   if (owner) chownSync(path, owner.uid, owner.gid);
 }
 
+/** a folder the server's watchdog is to remove must be the server user's (root's case) */
+export function giveToServer(path: string): void {
+  giveTo(runAs(), path);
+}
+
 /**
  * As root the server runs as the postgres user, which must be able to pass through every folder above its
  * cluster: a folder that does not let others pass (a mkdtemp folder, /root) gets the search bit for others,
@@ -155,7 +160,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const child: ChildProcess =
     process.platform === 'win32'
       ? spawn(bin.postgres, args, { stdio: ['pipe', 'ignore', 'pipe'], env })
-      : spawn('/bin/sh', ['-c', WATCHDOG, 'sh', bin.postgres, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env, ...owner });
+      : // a process group of its own: Ctrl-C in the terminal (SIGINT to the whole group) must not stop the database
+        // before the mock has written the last of its request log; the watchdog stops it after that
+        spawn('/bin/sh', ['-c', WATCHDOG, 'sh', bin.postgres, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env, detached: true, ...owner });
   await ready(child);
   // the server must not keep a finished test process alive: closing the pipe at exit is what stops it
   child.unref();

@@ -3,11 +3,11 @@
 // cloned from its template, so that a new app costs a CREATE DATABASE rather than initdb and migrations.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexModule, { type Knex } from 'knex';
-import { EMBEDDED_PORT, EMBEDDED_USER, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { EMBEDDED_PORT, EMBEDDED_USER, giveToServer, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { MIGRATIONS_DIR, runMigrations } from './migrate.ts';
 
 const { knex } = knexModule;
@@ -78,7 +78,17 @@ async function ensureImage(): Promise<string> {
   } finally {
     rmSync(building, { recursive: true, force: true });
   }
+  removeStaleImages(root, image);
   return image;
+}
+
+/** images of earlier schemas, and builds a killed process left, once nobody can still be copying them */
+function removeStaleImages(root: string, keep: string): void {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of readdirSync(root)) {
+    const path = join(root, name);
+    if (path !== keep && statSync(path).mtimeMs < hourAgo) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 let scratch: Promise<Scratch> | null = null;
@@ -96,6 +106,7 @@ async function start(): Promise<Scratch> {
   const image = await ensureImage();
   const home = mkdtempSync(join(tmpdir(), 'mapi-mock-scratch-'));
   chmodSync(home, 0o755); // the server may run as another user (root's case); the cluster inside stays 0700
+  giveToServer(home); // its watchdog removes it
   const clusterDir = join(home, 'cluster');
   copyTree(image, clusterDir);
   const server = await startEmbeddedPostgres({ clusterDir, fast: true, removeOnStop: home });

@@ -29,7 +29,7 @@ export interface ServerChild {
 }
 
 /** Starts src/main.ts with `env` on 127.0.0.1:port and resolves once /healthz answers 200. */
-export async function startServerChild(port: number, env: Record<string, string>, timeoutMs = 60_000): Promise<ServerChild> {
+export async function startServerChild(port: number, env: Record<string, string>, timeoutMs = 180_000): Promise<ServerChild> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { createHttpServer } from '../../src/http/http-server.ts';
 import { createApp as createLibraryApp } from '../../src/index.ts';
 import { type TestApp, createTestApp } from '../helpers/app.ts';
+import { ownDatabase } from '../lib/own-database.ts';
 import { encodeForm, parseAnswer, signed } from '../helpers/mapi.ts';
 
 let t: TestApp;
@@ -65,7 +66,8 @@ test('a request line that is not HTTP gets HTTP 400 with the XML gateway error',
 });
 
 test("the library app's listen() takes the same large GET", async () => {
-  const app = createLibraryApp();
+  const db = await ownDatabase();
+  const app = createLibraryApp(db.options);
   const own = app.listen(0, '127.0.0.1');
   await once(own, 'listening');
   try {
@@ -77,5 +79,6 @@ test("the library app's listen() takes the same large GET", async () => {
     own.close();
     own.closeAllConnections();
     await app.mock.close();
+    await db.drop();
   }
 });

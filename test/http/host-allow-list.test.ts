@@ -7,6 +7,7 @@ import { createApp } from '../../src/http/app.ts';
 import { allowedHostNames } from '../../src/http/host-allow-list.ts';
 import { createApp as createLibraryApp } from '../../src/index.ts';
 import { type TestApp, createTestApp } from '../helpers/app.ts';
+import { ownDatabase } from '../lib/own-database.ts';
 
 let t: TestApp;
 before(async () => {
@@ -74,12 +75,14 @@ test('ALLOWED_HOSTS is read by loadConfig, comma-separated; nonsense is a config
 });
 
 test('the library app answers supertest (127.0.0.1) and the names it is given', async () => {
-  const app = createLibraryApp({ allowedHosts: ['mock'] });
+  const db = await ownDatabase();
+  const app = createLibraryApp({ ...db.options, allowedHosts: ['mock'] });
   try {
     assert.equal((await request(app).get('/api/rules')).status, 200);
     assert.equal((await request(app).get('/api/rules').set('Host', 'mock:8080')).status, 200);
     assert.equal((await request(app).get('/api/rules').set('Host', 'evil.example')).status, 421);
   } finally {
     await app.mock.close();
+    await db.drop();
   }
 });

@@ -33,7 +33,7 @@ test('a dataDir store keeps its data across close and reopen', async () => {
   const second = await openStore({ dataDir });
   try {
     await second.migrate();
-    assert.deepEqual(await second.getPartner('2088000000000001'), { id: '2088000000000001', key: 'secret' });
+    assert.deepEqual(await second.getPartner('2088000000000001'), { id: '2088000000000001', key: 'secret', notifyUrl: null });
     const trades = await second.listTrades({});
     assert.deepEqual(
       trades.map((t) => [t.partnerTransId, t.amount, t.currency]),

@@ -255,7 +255,7 @@ describe('reset', () => {
     assert.deepEqual(await store.listClockOffsets(), new Map());
     assert.deepEqual(await store.listTrades({}), []);
     assert.deepEqual(await store.listRequestLog({}), []);
-    assert.deepEqual(await store.getPartner('p-r'), { id: 'p-r', key: 'k' });
+    assert.deepEqual(await store.getPartner('p-r'), { id: 'p-r', key: 'k', notifyUrl: null });
   });
 });
 
