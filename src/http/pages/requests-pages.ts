@@ -185,6 +185,7 @@ export function requestsPages(ctx: AppContext): Router {
         params,
         rule: entry.ruleId ? { id: entry.ruleId, name: rule?.name ?? null, href: ruleHref(entry.ruleId) } : null,
         whyNoRule: whyNoRule(entry.isSuccess, entry.error),
+        rulesConsulted: rulesConsulted(entry.isSuccess, entry.error),
         nearMisses,
         wouldAnswer,
         reading,
