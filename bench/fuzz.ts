@@ -45,7 +45,7 @@ async function openFuzzStore() {
   }
   const dir = mkdtempSync(join(tmpdir(), 'mapi-fuzz-'));
   const store = await openStore({ dataDir: dir });
-  return { store, label: 'embedded PGlite (temporary DATA_DIR)', cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { store, label: 'embedded PostgreSQL (temporary DATA_DIR)', cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function writeReproducer(index: number, req: FuzzRequest, res: FuzzResponse | null, problems: string[]): string {

@@ -1,3 +1,5 @@
+import { PARTNER_ID_PATTERN, PARTNER_KEY_PATTERN } from './core/types.ts';
+
 export interface Config {
   port: number;
   host: string;
@@ -52,9 +54,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
   const partnerId = env.DEFAULT_PARTNER_ID || DEFAULT_PARTNER_ID;
-  if (!/^\d{16}$/.test(partnerId)) throw new ConfigError(`DEFAULT_PARTNER_ID must be 16 digits, got "${partnerId}"`);
+  if (!PARTNER_ID_PATTERN.test(partnerId)) throw new ConfigError(`DEFAULT_PARTNER_ID must be 16 digits, got "${partnerId}"`);
   const partnerKey = env.DEFAULT_PARTNER_KEY || DEFAULT_PARTNER_KEY;
-  if (!/^[\x21-\x7e]{1,64}$/.test(partnerKey)) {
+  if (!PARTNER_KEY_PATTERN.test(partnerKey)) {
     throw new ConfigError('DEFAULT_PARTNER_KEY must be 1 to 64 printable ASCII characters');
   }
   return {

@@ -1,3 +1,5 @@
+import { AdminService } from './admin-service.ts';
+import { CaseService } from './case-service.ts';
 import { randomBytes } from 'node:crypto';
 import type { Rule } from '../core/rules/types.ts';
 import type { Partner } from '../core/types.ts';
@@ -24,6 +26,10 @@ export interface AppContext {
   sync: ChangeSync;
   notifier: Notifier;
   defaultPartner: Partner;
+  /** what the pages, the API and the library do to the mock: rules, scenarios, partners, clocks, reset, ... */
+  admin: AdminService;
+  /** the integration test cases */
+  cases: CaseService;
   /** signs page sessions and CSRF tokens; the same on every instance sharing the database */
   secret: string;
   /** writes what is pending (request log, rule hits) */
@@ -91,7 +97,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     await Promise.all([requestLog.flush(), rules.flushHits()]);
   };
   let closed = false;
-  return {
+  const ctx = {
     store,
     clock,
     partners,
@@ -114,7 +120,11 @@ export async function createContext(options: ContextOptions): Promise<AppContext
       await flush();
       await store.close();
     },
-  };
+  } as AppContext;
+  // built once, here, over the finished context (routes and helpers take them from it)
+  ctx.admin = new AdminService(ctx);
+  ctx.cases = new CaseService(ctx);
+  return ctx;
 }
 
 async function seedPartner(store: Store, partner: Partner, forceKey: boolean): Promise<void> {

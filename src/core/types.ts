@@ -23,6 +23,14 @@ export type Params = Readonly<Record<string, string>>;
 /** Fields of `<response><alipay>`: name → value. Empty values are never emitted. */
 export type Fields = Record<string, string>;
 
+/** a partner id: 16 digits (Alipay's start with 2088) */
+export const PARTNER_ID_PATTERN = /^\d{16}$/;
+/** a partner's MD5 key: what a client can hold in a config file and sign with, no spaces */
+export const PARTNER_KEY_PATTERN = /^[\x21-\x7e]{1,64}$/;
+/** what the two patterns say, for messages: "must be ..." */
+export const PARTNER_ID_RULE = '16 digits, such as 2088101122136241';
+export const PARTNER_KEY_RULE = '1 to 64 printable ASCII characters without spaces';
+
 export interface Partner {
   id: string;
   key: string;

@@ -5,7 +5,7 @@ import { OffsetClock } from '../app/clock.ts';
 import { type AppContext, createContext } from '../app/context.ts';
 import { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from '../config.ts';
 import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
-import type { Partner } from '../core/types.ts';
+import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, PARTNER_KEY_PATTERN, PARTNER_KEY_RULE, type Partner } from '../core/types.ts';
 import { createApp as createHttpApp } from '../http/app.ts';
 import { createHttpServer } from '../http/http-server.ts';
 import { openStore } from '../store/db.ts';
@@ -73,9 +73,9 @@ function checkOptions(options: MockOptions): void {
   if (options.now !== undefined && typeof options.now !== 'function') throw new MapiArgumentError('now', 'must be a function answering ms since 1970');
   const partner = options.partner;
   if (partner === undefined) return;
-  if (typeof partner?.id !== 'string' || !/^\d{16}$/.test(partner.id)) throw new MapiArgumentError('partner.id', 'must be 16 digits, such as 2088101122136241');
-  if (typeof partner.key !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(partner.key)) {
-    throw new MapiArgumentError('partner.key', 'must be 1 to 64 printable ASCII characters without spaces');
+  if (typeof partner?.id !== 'string' || !PARTNER_ID_PATTERN.test(partner.id)) throw new MapiArgumentError('partner.id', `must be ${PARTNER_ID_RULE}`);
+  if (typeof partner.key !== 'string' || !PARTNER_KEY_PATTERN.test(partner.key)) {
+    throw new MapiArgumentError('partner.key', `must be ${PARTNER_KEY_RULE}`);
   }
 }
 

@@ -1,6 +1,5 @@
 // The helpers a test suite drives the mock with, from code: rules, scenarios, reset, the request log, trades, clocks.
-import { AdminService } from '../app/admin-service.ts';
-import { CaseService, type CaseResult } from '../app/case-service.ts';
+import type { CaseResult } from '../app/case-service.ts';
 import { CASE_IDS, type CaseId } from '../core/cases/types.ts';
 import { type CaseItem, caseItem, caseReport } from '../http/api/case-routes.ts';
 import type { AppContext } from '../app/context.ts';
@@ -9,7 +8,7 @@ import { MapiClient } from '../client/mapi-client.ts';
 import type { MapiCharset } from '../client/signing.ts';
 import type { RequestListenerLike } from '../client/transport.ts';
 import type { Condition, Fault, Outcome, Rule, RuleSource } from '../core/rules/types.ts';
-import { TRADE_STATES, type Partner, type TradeState } from '../core/types.ts';
+import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, PARTNER_KEY_PATTERN, PARTNER_KEY_RULE, TRADE_STATES, type Partner, type TradeState } from '../core/types.ts';
 import { type RuleItem, refundItem, requestItem, ruleItem, tradeItem } from '../http/api/present.ts';
 import { MapiArgumentError, MapiRuleError } from '../core/errors.ts';
 import { type ServiceInput, requireService, serviceName } from '../core/service-alias.ts';
@@ -179,9 +178,9 @@ export function mockHelpers(
   partner: Partner,
   app: RequestListenerLike,
 ): MockHelpers {
-  const admin = async () => new AdminService(await context());
+  const admin = async () => (await context()).admin;
   const rules = async () => (await context()).rules;
-  const cases = async () => new CaseService(await context());
+  const cases = async () => (await context()).cases;
   const who = (value: unknown): string => optionalString(value, 'partner') ?? partner.id;
 
   return {
@@ -227,9 +226,9 @@ export function mockHelpers(
     },
     partners: {
       add: async ({ id, key }) => {
-        if (typeof id !== 'string' || !/^\d{16}$/.test(id)) throw new MapiArgumentError('id', `must be 16 digits, such as 2088101122136241; got ${JSON.stringify(id)}`);
-        if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(key))) {
-          throw new MapiArgumentError('key', 'must be 1 to 64 printable ASCII characters without spaces');
+        if (typeof id !== 'string' || !PARTNER_ID_PATTERN.test(id)) throw new MapiArgumentError('id', `must be ${PARTNER_ID_RULE}; got ${JSON.stringify(id)}`);
+        if (key !== undefined && (typeof key !== 'string' || !PARTNER_KEY_PATTERN.test(key))) {
+          throw new MapiArgumentError('key', `must be ${PARTNER_KEY_RULE}`);
         }
         return (await (await admin()).savePartner(id, key ?? null)).partner;
       },

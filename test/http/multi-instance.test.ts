@@ -3,7 +3,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Express } from 'express';
-import { CaseService } from '../../src/app/case-service.ts';
 import { OffsetClock } from '../../src/app/clock.ts';
 import { type AppContext, createContext } from '../../src/app/context.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -77,7 +76,7 @@ test('a partner added on one instance can pay on the other; trades are shared', 
 });
 
 test('a case started on one instance is armed on the other, and graded from what either answered', async () => {
-  const [casesOne, casesTwo] = [new CaseService(one.ctx), new CaseService(two.ctx)];
+  const [casesOne, casesTwo] = [one.ctx.cases, two.ctx.cases];
   const started = await casesOne.start(PARTNER, 'pay-failed');
   assert.ok(started.ok);
   const ruleId = started.value.ruleId!;

@@ -28,3 +28,13 @@ test("an ILLEGAL_SIGN request's page shows the sign sent beside the one the save
   assert.equal(shown('Expected'), expected);
   assert.match(page.text, /\d+ of 32 characters differ \(marked\)/);
 });
+
+test('a request refused before the rules lists no nearest rules: none was consulted', async () => {
+  const wrong = signed(payParams({ trans_amount: '9902' }), { key: 'not-the-partners-key' });
+  await rawCall(t.app, { body: encodeForm(wrong), contentType: 'application/x-www-form-urlencoded' });
+  await t.ctx.flush();
+  const [entry] = await t.ctx.store.listRequestLog({ limit: 1 });
+  const page = await new PageSession(t.app).get(`/requests/${entry!.id}`);
+  assert.match(page.text, /The gateway refused this request \(ILLEGAL_SIGN\) before any rule was consulted\./);
+  assert.doesNotMatch(page.text, /Nearest rules|comes close/);
+});

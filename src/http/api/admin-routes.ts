@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AdminService } from '../../app/admin-service.ts';
+import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, PARTNER_KEY_PATTERN, PARTNER_KEY_RULE } from '../../core/types.ts';
 import { check, type Checked, type Errors, objectBody, sendErrors } from './json.ts';
 import { ruleItem } from './present.ts';
 
@@ -10,11 +11,11 @@ const m = (error: string) => ({ error });
 /** ten years: more than any test needs, and far from what a Date can hold */
 const MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600;
 const ADVANCE_MESSAGE = `must be a whole number of seconds from 1 to ${MAX_ADVANCE_SECONDS}`;
-const KEY_MESSAGE = 'must be 1 to 64 printable ASCII characters without spaces, or absent to generate one';
+const KEY_MESSAGE = `must be ${PARTNER_KEY_RULE}, or absent to generate one`;
 
 const partnerBody = z.object({
-  id: z.string(m('is required: 16 digits, such as 2088101122136241')).regex(/^\d{16}$/, m('must be 16 digits, such as 2088101122136241')),
-  key: z.string(m(KEY_MESSAGE)).regex(/^[\x21-\x7e]{1,64}$/, m(KEY_MESSAGE)).nullish(),
+  id: z.string(m(`is required: ${PARTNER_ID_RULE}`)).regex(PARTNER_ID_PATTERN, m(`must be ${PARTNER_ID_RULE}`)),
+  key: z.string(m(KEY_MESSAGE)).regex(PARTNER_KEY_PATTERN, m(KEY_MESSAGE)).nullish(),
 });
 
 export function adminRouter(admin: AdminService): Router {

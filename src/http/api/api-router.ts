@@ -1,7 +1,5 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
-import { CaseService } from '../../app/case-service.ts';
 import { adminRouter } from './admin-routes.ts';
 import { refuseCrossSite, requireBearer } from './auth.ts';
 import { caseRouter } from './case-routes.ts';
@@ -19,7 +17,7 @@ export interface ApiOptions {
 
 /** The JSON admin API, mounted at /api. */
 export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
   const router = Router();
   // before the body is read: a caller without the token gets nothing parsed
   router.use(refuseCrossSite(options.adminToken));
@@ -31,7 +29,7 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   router.use(dataRouter(admin));
   router.use('/postman', postmanRouter(ctx));
   router.use('/notifications', notificationRouter(ctx));
-  router.use('/cases', caseRouter(new CaseService(ctx)));
+  router.use('/cases', caseRouter(ctx.cases));
   // a failure because the database is away is said so (503), like /healthz and the pages; anything else as before
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent || (error as { status?: number }).status !== undefined) return apiErrorHandler(error, req, res, next);

@@ -1,7 +1,6 @@
 // /cases: the integration test cases for one partner, Start and Reset; /cases/:id: steps, checks and evidence.
 import { type Request, type Response, Router } from 'express';
-import { AdminService } from '../../app/admin-service.ts';
-import { CaseService, type CaseView } from '../../app/case-service.ts';
+import type { CaseView } from '../../app/case-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { QUIET_MS } from '../../core/cases/traffic.ts';
 import { serviceLabel } from '../../core/rules/vocabulary.ts';
@@ -40,7 +39,7 @@ function caseView(view: CaseView, partner: string) {
 
 export function casesPages(ctx: AppContext): Router {
   const router = Router();
-  const cases = new CaseService(ctx);
+  const cases = ctx.cases;
   const partners = () => ctx.partners.list().map((p) => p.id).sort();
 
   /** the partner asked for (default: the sandbox merchant), or an error page when it is not one */
@@ -105,7 +104,7 @@ export function casesPages(ctx: AppContext): Router {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const partner = partnerOf(req, res, body.partner);
       if (!partner) return;
-      const moved = await new AdminService(ctx).moveClock(partner, QUIET_SKIP_SECONDS);
+      const moved = await ctx.admin.moveClock(partner, QUIET_SKIP_SECONDS);
       flash(res, moved.ok ? `The clock of ${partner} is now ${formatTime(moved.now)}.` : Object.values(moved.errors).join(' '));
       res.redirect(303, backOf(body, partner));
     }),

@@ -1,6 +1,5 @@
 // /: what a tester needs first — where to point the POS, the partners and keys, what is running, what came in.
 import { Router } from 'express';
-import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { describeRule } from '../../core/rules/schema.ts';
 import { serviceLabel } from '../../core/rules/vocabulary.ts';
@@ -13,7 +12,7 @@ const LATEST = 10;
 
 export function overviewPages(ctx: AppContext): Router {
   const router = Router();
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
 
   router.get('/', page(async (req, res) => {
     // the log is written in batches: show what has come in up to now

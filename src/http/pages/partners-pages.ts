@@ -1,19 +1,18 @@
 // Partners: add one, its MD5 key (generate or type), its notification URL with a test notification, its clock
 // (forward, back to real time), and removing it after a confirmation page.
 import { type Request, type Response, Router } from 'express';
-import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { PartnerAdmin, type TestNotification } from '../../app/partner-admin.ts';
 import { page } from './pages-router.ts';
 import { formatTime, zoneLabel } from './request-format.ts';
+import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, PARTNER_KEY_PATTERN, PARTNER_KEY_RULE } from '../../core/types.ts';
 import { formatDuration } from './rule-form-view.ts';
 import { flash, renderPage } from './view.ts';
 
-const PARTNER_ID = /^\d{16}$/;
-// as the admin API: what a client can hold in a config file and sign with, no spaces
-const KEY = /^[\x21-\x7e]{1,64}$/;
-const ID_MESSAGE = 'A partner id is 16 digits, such as 2088101122136241.';
-const KEY_MESSAGE = 'A key is 1 to 64 printable ASCII characters, without spaces.';
+const PARTNER_ID = PARTNER_ID_PATTERN;
+const KEY = PARTNER_KEY_PATTERN;
+const ID_MESSAGE = `A partner id is ${PARTNER_ID_RULE}.`;
+const KEY_MESSAGE = `A key is ${PARTNER_KEY_RULE}.`;
 /** ten years, as the API allows */
 const MAX_MINUTES = 10 * 365 * 24 * 60;
 
@@ -36,7 +35,7 @@ function field(req: Request, name: string): string {
 
 export function partnersPages(ctx: AppContext): Router {
   const router = Router();
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
   const partnerAdmin = new PartnerAdmin(ctx);
 
   const show = (req: Request, res: Response, view: PartnersView = {}, status = 200) => {

@@ -95,6 +95,11 @@ export function stateClass(state: string): string {
 }
 
 /** why no rule decided an answer: the gateway may have refused the request before rules were consulted */
+/** whether the gateway got as far as the rules: it refuses a request it cannot accept (is_success=F) or whose values are invalid first */
+export function rulesConsulted(isSuccess: boolean, error: string | null): boolean {
+  return isSuccess && error !== 'INVALID_PARAMETER';
+}
+
 export function whyNoRule(isSuccess: boolean, error: string | null): string {
   if (!isSuccess) return `The gateway refused this request (${error ?? 'is_success=F'}) before any rule was consulted.`;
   if (error === 'INVALID_PARAMETER') return 'The gateway refused its values (INVALID_PARAMETER) before any rule was consulted.';

@@ -1,7 +1,6 @@
 // The request log: a search over every request the gateway received, and one request in detail.
 import { describeRetention } from '../../app/request-log-retention.ts';
 import { Router } from 'express';
-import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import type { NearMiss } from '../../core/rules/types.ts';
 import { normalizeCharset } from '../../core/charset.ts';
@@ -10,7 +9,7 @@ import { isServiceName } from '../../core/types.ts';
 import type { RequestLogEntry } from '../../store/store.ts';
 import { page } from './pages-router.ts';
 import { OUTCOME_LABELS, readRequestSearch, searchLink, serviceOptions } from './request-filters.ts';
-import { formatLatency, formatTime, formatTimeShort, formatZonedTime, idClass, serviceText, storable, whyNoRule, withQuery, zoneLabel } from './request-format.ts';
+import { formatLatency, formatTime, formatTimeShort, formatZonedTime, idClass, rulesConsulted, serviceText, storable, whyNoRule, withQuery, zoneLabel } from './request-format.ts';
 import { checkAnswerSign, prettyXml, readAnswerXml } from './request-xml.ts';
 import { renderPage } from './view.ts';
 
@@ -88,7 +87,7 @@ function missItem(miss: NearMiss) {
 
 export function requestsPages(ctx: AppContext): Router {
   const router = Router();
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
 
   router.get(
     '/requests',
@@ -155,7 +154,8 @@ export function requestsPages(ctx: AppContext): Router {
       let nearMisses: ReturnType<typeof missItem>[] = [];
       let wouldAnswer: { id: string; name: string; href: string } | null = null;
       const service = entry.service;
-      if (!entry.ruleId && service !== null && isServiceName(service) && entry.partner) {
+      // near misses only where rules were consulted: a request refused before them has none
+      if (!entry.ruleId && rulesConsulted(entry.isSuccess, entry.error) && service !== null && isServiceName(service) && entry.partner) {
         const explained = await admin.explain(service, entry.partner, entry.params);
         nearMisses = explained.nearMisses.map(missItem);
         if (explained.rule) wouldAnswer = { id: explained.rule.id, name: explained.rule.name, href: ruleHref(explained.rule.id) };
@@ -185,6 +185,7 @@ export function requestsPages(ctx: AppContext): Router {
         params,
         rule: entry.ruleId ? { id: entry.ruleId, name: rule?.name ?? null, href: ruleHref(entry.ruleId) } : null,
         whyNoRule: whyNoRule(entry.isSuccess, entry.error),
+        rulesConsulted: rulesConsulted(entry.isSuccess, entry.error),
         nearMisses,
         wouldAnswer,
         reading,

@@ -114,7 +114,7 @@ function render(ctx: AppContext, admin: AdminService, req: Request, res: Respons
 
 export function scenariosPages(ctx: AppContext): Router {
   const router = Router();
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
 
   router.get('/scenarios', page((req, res) => render(ctx, admin, req, res, EMPTY)));
   // what the countdowns on the open pages re-read: time left on each scenario's partner's clock, which a

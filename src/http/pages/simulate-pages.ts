@@ -1,7 +1,6 @@
 // API call simulation: pick a service and a partner, edit the request, send it through the real gateway path.
 import { type Request, type Response, Router } from 'express';
 import iconv from 'iconv-lite';
-import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import type { GatewayAnswer } from '../../app/gateway-service.ts';
 import { SERVICE_NAMES } from '../../core/types.ts';
@@ -49,7 +48,7 @@ function resultView(ctx: AppContext, built: BuiltRequest, answer: GatewayAnswer,
 
 export function simulatePages(ctx: AppContext): Router {
   const router = Router();
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
   const known = (id: string) => ctx.partners.get(id) !== undefined;
   const fallbackPartner = () => (known(ctx.defaultPartner.id) ? ctx.defaultPartner.id : (admin.listPartners()[0]?.id ?? ctx.defaultPartner.id));
 

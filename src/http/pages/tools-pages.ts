@@ -1,7 +1,6 @@
 // What the admin API does that a tester also needs from the pages: download the custom rules, upload them again,
 // the Postman collection, and a reset (after a confirmation page).
 import { type Request, type Response, Router } from 'express';
-import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { postmanCollection } from '../api/postman-routes.ts';
 import { page } from './pages-router.ts';
@@ -25,7 +24,7 @@ function sendDownload(res: Response, name: string, body: unknown): void {
 
 export function toolsPages(ctx: AppContext): Router {
   const router = Router();
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
   const showImport = (req: Request, res: Response, view: ImportView, status = 200) =>
     renderPage(req, res, 'tools/import', { title: 'Import rules', ...view, count: ctx.rules.exportRules().length }, status);
 

@@ -1,6 +1,5 @@
 // The trades the gateway made: a filtered list, and one trade with its refunds and what happened to it.
 import { Router } from 'express';
-import { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { SERVICES, TRADE_STATES, type Refund, type Trade, type TradeState } from '../../core/types.ts';
 import { notificationView } from './notifications-pages.ts';
@@ -72,7 +71,7 @@ function timeline(trade: Trade, refunds: Refund[]): TimelineEvent[] {
 
 export function tradesPages(ctx: AppContext): Router {
   const router = Router();
-  const admin = new AdminService(ctx);
+  const admin = ctx.admin;
 
   router.get(
     '/trades',
