@@ -60,7 +60,7 @@ export function giveToServer(path: string): void {
 
 /**
  * As root the server runs as the postgres user, which must be able to pass through every folder above its
- * cluster: a folder that does not let others pass (a mkdtemp folder, /root) gets the search bit for others,
+ * cluster and above its programs (node_modules): a folder that does not let others pass (a mkdtemp folder, /root) gets the search bit for others,
  * which lets a path through without letting anyone list or read the folder.
  */
 function makeReachable(path: string): void {
@@ -70,7 +70,7 @@ function makeReachable(path: string): void {
     const { mode } = statSync(dir);
     if ((mode & 0o001) === 0) {
       chmodSync(dir, (mode & 0o7777) | 0o001);
-      console.warn(`mapi-mock: ${dir} now lets others pass (o+x): PostgreSQL runs as the ${EMBEDDED_USER} user and must reach its data`);
+      console.warn(`mapi-mock: ${dir} now lets others pass (o+x): PostgreSQL runs as the ${EMBEDDED_USER} user and must reach its programs and data`);
     }
   }
 }
@@ -131,7 +131,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const { clusterDir, fast = false } = options;
   const bin = await binaries();
   const owner = runAs();
-  if (owner) makeReachable(clusterDir);
+  if (owner) {
+    // its programs too: a project cloned into a folder only root may enter (a mkdtemp folder, /root) holds them
+    makeReachable(bin.postgres);
+    makeReachable(clusterDir);
+  }
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
     mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
     giveTo(owner, clusterDir);
