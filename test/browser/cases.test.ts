@@ -3,18 +3,14 @@
 // test/artifacts/ (ignored by git). Skipped where chromium is not installed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type TestApp, createTestApp } from '../helpers/app.ts';
+import { ARTIFACTS, chromiumSkip, launchChromium, listenOnLoopback } from '../helpers/browser.ts';
 import { call, payParams } from '../helpers/mapi.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
-describe('test cases in a browser', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, () => {
+describe('test cases in a browser', { skip: chromiumSkip }, () => {
   let t: TestApp;
   let server: Server;
   let base: string;
@@ -22,14 +18,8 @@ describe('test cases in a browser', { skip: existsSync(CHROMIUM) ? false : `${CH
 
   before(async () => {
     t = await createTestApp({ now: Date.now() });
-    server = t.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ server, base } = await listenOnLoopback(t.app));
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

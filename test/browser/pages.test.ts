@@ -3,18 +3,14 @@
 // of the main pages go to test/artifacts/ (ignored by git). Skipped where chromium is not installed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type TestApp, createTestApp } from '../helpers/app.ts';
+import { ARTIFACTS, chromiumSkip, launchChromium, listenOnLoopback } from '../helpers/browser.ts';
 import { call, encodeForm, payParams, rawCall, signed } from '../helpers/mapi.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
-describe('pages in a browser', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, () => {
+describe('pages in a browser', { skip: chromiumSkip }, () => {
   let t: TestApp;
   let server: Server;
   let base: string;
@@ -23,16 +19,9 @@ describe('pages in a browser', { skip: existsSync(CHROMIUM) ? false : `${CHROMIU
 
   before(async () => {
     t = await createTestApp({ now: Date.now() });
-    // within this helper's port range
-    server = t.app.listen(18220, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ server, base } = await listenOnLoopback(t.app));
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    mkdirSync(ARTIFACTS, { recursive: true });
   });
   after(async () => {
     await browser?.close();
