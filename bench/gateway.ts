@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { parseUrlEncoded } from '../src/core/form.ts';
-import { checkRequest, readRequest } from '../src/core/gateway.ts';
+import { answerAccepted, checkRequest, readRequest } from '../src/core/gateway.ts';
 import type { Trade } from '../src/core/types.ts';
-import { renderSuccess, toGbkBytes } from '../src/core/xml.ts';
 import type { Rule } from '../src/core/rules/types.ts';
 import { createDatabase, dropDatabase, openStore } from '../src/store/db.ts';
 
@@ -38,7 +37,7 @@ function payForm(id: string): string {
 const queryForm = (id: string) =>
   form({ service: 'alipay.acquire.overseas.query', partner: PARTNER, _input_charset: 'utf-8', partner_trans_id: id });
 
-/** parse → decode → verify → execute → render → sign → GBK, as one request does, with no I/O. */
+/** parse → decode → verify → decide → render → sign → GBK: the gateway's own pure functions, with no I/O. */
 function benchCore(): { pay: number; query: number } {
   const partner = { id: PARTNER, key: KEY };
   const now = new Date();
@@ -48,13 +47,11 @@ function benchCore(): { pay: number; query: number } {
     if (!read.ok) throw new Error(read.error);
     const verdict = checkRequest(read.request, () => partner);
     if (verdict.kind !== 'accept') throw new Error(verdict.kind);
-    const result = verdict.service.execute({
-      params: read.request.params, partner: PARTNER, now, trade, existingRefund: null,
+    const { decision } = answerAccepted({
+      accepted: verdict, rule: null, now, trade, existingRefund: null,
       freshAlipayTransId: '2024010122001234567890123456',
     });
-    const echo = read.request.order.map((n) => [n, read.request.params[n]!] as const);
-    toGbkBytes(renderSuccess({ echo, fields: result.fields, key: KEY, charset: read.request.charset }).xml);
-    return result.trade;
+    return decision.trade;
   };
   const measure = (fn: (i: number) => void): number => {
     for (let i = 0; i < 2000; i++) fn(i);

@@ -6,6 +6,7 @@ import type { CaseDefinition, CaseState, Evidence, LoggedNotification, LoggedReq
 import type { CaseRun, RequestLogEntry } from '../store/store.ts';
 import { SCENARIO_PRIORITY } from './admin-service.ts';
 import type { AppContext } from './context.ts';
+import { timeOrderedId } from './ids.ts';
 
 /** the highest priority a rule may have: an armed answer beats every other custom rule (ties: the newest wins) */
 export const CASE_PRIORITY = SCENARIO_PRIORITY;
@@ -87,8 +88,9 @@ export class CaseService {
     if (refused) return refused;
     const definition = getCase(id)!;
     const startedAt = this.ctx.clock.now(partner);
-    // the clock the request log's `at` is written by (not the mock's own real-time source, which tests may fix)
-    const startedRealAt = new Date();
+    // the clock the request log's `at` is written by: the mock's real time (which createMock({ now }) may fix)
+    const startedRealAt = this.ctx.clock.real();
+    const startedAfterId = timeOrderedId();
     await this.removeRun(partner, id);
     let ruleId: string | null = null;
     if (definition.arms) {
@@ -106,7 +108,7 @@ export class CaseService {
       });
       if (!created.ok) throw new Error(`the armed answer of ${id} was refused: ${JSON.stringify(created.errors)}`);
     }
-    await this.ctx.store.saveCaseRun({ partner, caseId: id, startedAt, startedRealAt, state: null, reason: null, evidence: null, ruleId });
+    await this.ctx.store.saveCaseRun({ partner, caseId: id, startedAt, startedRealAt, startedAfterId, state: null, reason: null, evidence: null, ruleId });
     return this.get(partner, id);
   }
 
@@ -136,7 +138,7 @@ export class CaseService {
   private async views(partner: string): Promise<CaseView[]> {
     const runs = new Map((await this.ctx.store.listCaseRuns(partner)).map((run) => [run.caseId, run]));
     const open = [...runs.values()].filter((run) => run.state === null && getCase(run.caseId));
-    const traffic = open.length > 0 ? await this.traffic(partner, new Date(Math.min(...open.map((run) => run.startedRealAt.getTime())))) : null;
+    const traffic = open.length > 0 ? await this.traffic(partner, earliest(open)) : null;
     const now = this.ctx.clock.now(partner);
     const views: CaseView[] = [];
     for (const definition of CASES) {
@@ -166,21 +168,33 @@ export class CaseService {
     return { definition, state, startedAt: run.startedAt, reason, evidence, ruleId: run.ruleId };
   }
 
-  /** the partner's requests and notifications since `since` (real time), as the stores have them */
-  private async traffic(partner: string, since: Date): Promise<{ requests: LoggedRequest[]; notifications: LoggedNotification[] }> {
+  /** the partner's requests and notifications strictly after `since` (in the log's order), as the stores have them */
+  private async traffic(partner: string, since: Position): Promise<{ requests: LoggedRequest[]; notifications: LoggedNotification[] }> {
     // what this instance answered must be in the log first
     await this.ctx.requestLog.flush();
     const entries: RequestLogEntry[] = [];
     for (let page = 0, before: string | undefined; page < MAX_PAGES; page++) {
-      const batch = await this.ctx.store.listRequestLog({ partner, from: since, limit: PAGE, before });
+      const batch = await this.ctx.store.listRequestLog({ partner, since, limit: PAGE, before });
       entries.push(...batch);
       if (batch.length < PAGE) break;
       before = batch[batch.length - 1]!.id;
     }
     const notifications = (await this.ctx.store.listNotifications({ partner, limit: PAGE }))
-      .filter((n) => n.createdAt.getTime() >= since.getTime())
+      .filter((n) => after({ at: n.createdAt, id: n.id }, since))
       .map((n): LoggedNotification => ({ id: n.id, at: n.partnerAt, partnerTransId: n.partnerTransId, event: n.event, firstAttempt: n.firstAttempt }));
     // the log answers newest first; grading reads oldest first
     return { requests: entries.reverse().map(loggedRequest), notifications: notifications.reverse() };
   }
+}
+
+/** a place in the request log's order (and the notifications'): a time and a time-ordered id */
+type Position = { at: Date; id: string };
+
+function after(a: Position, b: Position): boolean {
+  return a.at.getTime() > b.at.getTime() || (a.at.getTime() === b.at.getTime() && a.id > b.id);
+}
+
+/** where the earliest of these runs started */
+function earliest(runs: readonly CaseRun[]): Position {
+  return runs.map((run) => ({ at: run.startedRealAt, id: run.startedAfterId })).reduce((a, b) => (after(a, b) ? b : a));
 }

@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { FormError, type RawPair, parseUrlEncoded } from '../core/form.ts';
-import { checkRequest, readRequest } from '../core/gateway.ts';
-import type { Fault } from '../core/rules/types.ts';
-import type { Fields } from '../core/types.ts';
-import { XML_CONTENT_TYPE, renderGatewayError, renderSuccess, toGbkBytes } from '../core/xml.ts';
+import { type Answer, answerInvalid, checkRequest, errorAnswer, readRequest } from '../core/gateway.ts';
 import type { RequestLogEntry, Store } from '../store/store.ts';
-import type { Clock } from './clock.ts';
+import type { OffsetClock } from './clock.ts';
+import { timeOrderedId } from './ids.ts';
 import { enqueueNotices } from './notifier.ts';
 import type { PartnerCache } from './partner-cache.ts';
 import type { RequestLogWriter } from './request-log-writer.ts';
@@ -23,16 +20,8 @@ export interface GatewayRequest {
   bodyPairs?: RawPair[] | 'malformed';
 }
 
-export interface GatewayAnswer {
-  status: number;
-  contentType: string;
-  body: Buffer;
-  /** the answer as text, for the log */
-  xml: string;
-  /** wait this long before answering (rules' delayMs) */
-  delayMs: number;
-  /** drop the connection instead of answering (fault `reset`) */
-  reset: boolean;
+/** The answer to one gateway request, with what identifies it in the log. */
+export interface GatewayAnswer extends Answer {
   /** the rule that decided the answer, or null when the service's own behaviour did */
   ruleId: string | null;
   /** the id of the request-log entry written for this request */
@@ -42,82 +31,62 @@ export interface GatewayAnswer {
 export interface GatewayDeps {
   store: Store;
   partners: PartnerCache;
-  clock: Clock;
+  clock: OffsetClock;
   requestLog: RequestLogWriter;
   rules: RuleService;
   onError?: (error: unknown) => void;
 }
 
-interface Outcome {
-  xml: string;
-  isSuccess: boolean;
-  resultCode: string | null;
-  error: string | null;
-  status?: number;
-  fault?: Fault | null;
-  delayMs?: number;
-}
-
-/** The shell around the pure core for one gateway request: read, check, load the trade, execute, write, answer, log. */
+/**
+ * The I/O around the pure gateway (core/gateway.ts) for one request: parse, look the partner up, load and lock the
+ * trade, save, notify, log. What is answered is decided by the core's functions alone.
+ */
 export class GatewayService {
   constructor(private readonly deps: GatewayDeps) {}
 
   async handle(request: GatewayRequest): Promise<GatewayAnswer> {
     const started = performance.now();
-    const entry = newLogEntry(request.method, request.path, rawText(request));
-    let outcome: Outcome;
+    const entry = newLogEntry(request.method, request.path, rawText(request), this.deps.clock.real());
+    let answer: Answer;
     try {
-      outcome = await this.process(request, entry);
+      answer = await this.process(request, entry);
     } catch (error) {
       (this.deps.onError ?? console.error)(error);
-      outcome = gatewayError('SYSTEM_ERROR');
+      answer = errorAnswer('SYSTEM_ERROR');
     }
-    const answer = breakAnswer(
-      {
-        status: outcome.status ?? 200,
-        contentType: XML_CONTENT_TYPE,
-        body: toGbkBytes(outcome.xml),
-        xml: outcome.xml,
-        delayMs: outcome.delayMs ?? 0,
-        reset: false,
-        ruleId: entry.ruleId,
-        requestId: entry.id,
-      },
-      outcome.fault ?? null,
-    );
-    entry.isSuccess = outcome.isSuccess;
-    entry.resultCode = outcome.resultCode;
-    entry.error = outcome.error;
+    entry.isSuccess = answer.isSuccess;
+    entry.resultCode = answer.resultCode;
+    entry.error = answer.error;
     entry.response = answer.reset ? '(connection dropped: fault reset)' : answer.xml;
     entry.latencyMs = performance.now() - started + answer.delayMs;
     this.deps.requestLog.append(entry);
-    return answer;
+    return { ...answer, ruleId: entry.ruleId, requestId: entry.id };
   }
 
   /** A body over the limit: the XML gateway error with HTTP 413, logged like any other request. */
   tooLarge(request: Omit<GatewayRequest, 'body'>): GatewayAnswer {
-    const outcome = gatewayError('ILLEGAL_ARGUMENT');
-    const entry = newLogEntry(request.method, request.path, `${request.rawQuery.toString('latin1')}\n(body over 1 MiB, not read)`);
-    entry.error = outcome.error;
-    entry.response = outcome.xml;
+    const answer = errorAnswer('ILLEGAL_ARGUMENT', 413);
+    const entry = newLogEntry(request.method, request.path, `${request.rawQuery.toString('latin1')}\n(body over 1 MiB, not read)`, this.deps.clock.real());
+    entry.error = answer.error;
+    entry.response = answer.xml;
     this.deps.requestLog.append(entry);
-    return { status: 413, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: 0, reset: false, ruleId: null, requestId: entry.id };
+    return { ...answer, ruleId: null, requestId: entry.id };
   }
 
-  private async process(request: GatewayRequest, entry: RequestLogEntry): Promise<Outcome> {
+  private async process(request: GatewayRequest, entry: RequestLogEntry): Promise<Answer> {
     let queryPairs: RawPair[];
     let bodyPairs: RawPair[];
-    if (request.bodyPairs === 'malformed') return gatewayError('ILLEGAL_ARGUMENT');
+    if (request.bodyPairs === 'malformed') return errorAnswer('ILLEGAL_ARGUMENT');
     try {
       queryPairs = parseUrlEncoded(request.rawQuery);
       bodyPairs = request.bodyPairs ?? parseUrlEncoded(request.body);
     } catch (error) {
-      if (error instanceof FormError) return gatewayError(error.code);
+      if (error instanceof FormError) return errorAnswer(error.code);
       throw error;
     }
     const read = readRequest(queryPairs, bodyPairs);
-    if (!read.ok) return gatewayError(read.error);
-    const { params, order, charset } = read.request;
+    if (!read.ok) return errorAnswer(read.error);
+    const { params, charset } = read.request;
     entry.charset = charset;
     entry.params = { ...params };
     entry.service = params.service ?? null;
@@ -127,43 +96,28 @@ export class GatewayService {
 
     const verdict = checkRequest(read.request, (id) => this.deps.partners.get(id));
     entry.signedString = verdict.signedString;
-    if (verdict.kind === 'reject') return gatewayError(verdict.error);
-
-    const echo = order.map((name) => [name, params[name]!] as const);
-    const answer = (fields: Fields, fault: Fault | null = null): Outcome => {
-      const rendered = renderSuccess({ echo, fields, key: verdict.partner.key, charset, wrongSign: fault === 'bad_sign' });
-      return {
-        xml: rendered.xml,
-        isSuccess: true,
-        resultCode: rendered.fields.result_code ?? null,
-        error: rendered.fields.error ?? rendered.fields.detail_error_code ?? null,
-        fault,
-      };
-    };
-    if (verdict.kind === 'invalid') return answer(verdict.fields);
-    const now = this.deps.clock.now(verdict.partner.id);
-    const { decision, rule, notices } = await runRequest(this.deps, verdict, params, now);
+    if (verdict.kind === 'reject') return errorAnswer(verdict.error);
+    if (verdict.kind === 'invalid') return answerInvalid(verdict);
+    const now = entry.partnerAt;
+    const { answer, rule, notices } = await runRequest(this.deps, verdict, now);
     if (notices.length > 0) {
       // after the commit, and never at the cost of the answer: the change stands whether or not it is notified
-      await enqueueNotices(this.deps.store, notices, { key: verdict.partner.key, now, params, charset, partnerNotifyUrl: verdict.partner.notifyUrl }).catch(
+      await enqueueNotices(this.deps.store, notices, { key: verdict.partner.key, now, at: entry.at, params, charset, partnerNotifyUrl: verdict.partner.notifyUrl }).catch(
         this.deps.onError ?? console.error,
       );
     }
     if (rule) {
       entry.ruleId = rule.id;
-      this.deps.rules.recordHit(rule, new Date());
+      this.deps.rules.recordHit(rule, this.deps.clock.real());
     }
-    const outcome = decision.gatewayError ? gatewayError(decision.gatewayError) : answer(decision.fields, decision.fault);
-    return { ...outcome, fault: decision.fault, delayMs: decision.delayMs };
+    return answer;
   }
-
 }
 
 /** A log entry for a request, before anything about it is known. */
-function newLogEntry(method: string, path: string, rawRequest: string): RequestLogEntry {
-  const at = new Date();
+function newLogEntry(method: string, path: string, rawRequest: string, at: Date): RequestLogEntry {
   return {
-    id: randomUUID(),
+    id: timeOrderedId(),
     at,
     partnerAt: at,
     method,
@@ -182,32 +136,6 @@ function newLogEntry(method: string, path: string, rawRequest: string): RequestL
     latencyMs: 0,
     tradeKey: null,
   };
-}
-
-const HTTP_500_PAGE =
-  '<html><head><title>500 Internal Server Error</title></head><body><h1>500 Internal Server Error</h1></body></html>';
-
-/** Faults a rule injects on purpose: the only answers that are not a well-formed XML 200. */
-function breakAnswer(answer: GatewayAnswer, fault: Fault | null): GatewayAnswer {
-  switch (fault) {
-    case 'reset':
-      return { ...answer, reset: true };
-    case 'empty':
-      return { ...answer, body: Buffer.alloc(0), xml: '' };
-    case 'malformed_xml': {
-      // cut inside <response>: the prolog and the start look right, the document never closes
-      const xml = answer.xml.slice(0, Math.max(answer.xml.indexOf('<response>') + 20, Math.floor(answer.xml.length / 2)));
-      return { ...answer, body: toGbkBytes(xml), xml };
-    }
-    case 'http_500':
-      return { ...answer, status: 500, contentType: 'text/html; charset=UTF-8', body: Buffer.from(HTTP_500_PAGE), xml: HTTP_500_PAGE };
-    default:
-      return answer;
-  }
-}
-
-function gatewayError(error: string): Outcome {
-  return { xml: renderGatewayError(error), isSuccess: false, resultCode: null, error };
 }
 
 function rawText(request: GatewayRequest): string {

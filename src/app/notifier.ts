@@ -1,11 +1,12 @@
 // Asynchronous notifications: queued after a committed change, POSTed by a timer until the merchant says `success`.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { charsetLabel, normalizeCharset, type Charset } from '../core/charset.ts';
 import { percentEncode } from '../core/form.ts';
 import { buildNotification, notifyCharsetOf } from '../core/notify.ts';
 import type { Params } from '../core/types.ts';
 import type { NotificationAttempt, NotificationRecord, Store } from '../store/store.ts';
+import { timeOrderedId } from './ids.ts';
 import type { Notice } from './run-request.ts';
 
 /** waits after the 1st, 2nd, … failed attempt; the last one repeats */
@@ -34,7 +35,7 @@ export interface NotifierOptions {
 export async function enqueueNotices(
   store: Store,
   notices: readonly Notice[],
-  context: { key: string; now: Date; params: Params; charset: Charset; partnerNotifyUrl?: string | null },
+  context: { key: string; now: Date; at: Date; params: Params; charset: Charset; partnerNotifyUrl?: string | null },
 ): Promise<void> {
   for (const notice of notices) {
     const own = notice.event === 'refunded' ? context.params.notify_url || undefined : undefined;
@@ -49,14 +50,14 @@ export async function enqueueNotices(
       ...(notice.refund ? { refund: notice.refund } : {}),
     });
     await store.insertNotification({
-      id: randomUUID(),
+      id: timeOrderedId(),
       partner: notice.trade.partner,
       partnerTransId: notice.trade.partnerTransId,
       url,
       params,
       charset,
       event: notice.event,
-      createdAt: new Date(),
+      createdAt: context.at,
       partnerAt: context.now,
     });
   }

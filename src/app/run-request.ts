@@ -1,15 +1,12 @@
 import { randomInt } from 'node:crypto';
-import type { Verdict } from '../core/gateway.ts';
+import { type Accepted, type Answer, answerAccepted } from '../core/gateway.ts';
 import { type NotifyEvent, notifyEvents } from '../core/notify.ts';
-import { type Decision, decide } from '../core/rules/decide.ts';
 import type { StoredRule } from '../core/rules/types.ts';
 import { advanceTrade } from '../core/services/lifecycle.ts';
 import { newAlipayTransId } from '../core/time.ts';
-import { type Params, type Refund, SERVICES, type Trade } from '../core/types.ts';
+import { type Refund, SERVICES, type Trade } from '../core/types.ts';
 import type { Store, TradeReader, TradeTx } from '../store/store.ts';
 import type { RuleService } from './rule-service.ts';
-
-export type Accepted = Extract<Verdict, { kind: 'accept' }>;
 
 /** something the merchant is to be told of, once the change is committed */
 export interface Notice {
@@ -18,8 +15,9 @@ export interface Notice {
   refund: Refund | null;
 }
 
-export interface RunResult {
-  decision: Decision;
+/** what running an accepted request gave: its answer, the rule that decided it, what to notify */
+export interface Handled {
+  answer: Answer;
   rule: StoredRule | null;
   /** what the saved change is to notify (empty when nothing was written) */
   notices: Notice[];
@@ -50,20 +48,19 @@ const NEEDS_WRITE = Symbol('needs write');
 export async function runRequest(
   deps: { store: Store; rules: RuleService },
   verdict: Accepted,
-  params: Params,
   now: Date,
-): Promise<RunResult> {
+): Promise<Handled> {
   if (verdict.service.name === SERVICES.query) {
-    const result = await attempt(deps, verdict, params, now, deps.store.reader, null);
+    const result = await attempt(deps, verdict, now, deps.store.reader, null);
     if (result !== NEEDS_WRITE) return result;
   } else if (verdict.service.name === SERVICES.pay) {
-    const result = await newPay(deps, verdict, params, now);
+    const result = await newPay(deps, verdict, now);
     if (result !== NEEDS_WRITE) return result;
   }
   for (let tries = 1; ; tries++) {
     try {
       return await deps.store.transaction(async (tx) => {
-        const result = await attempt(deps, verdict, params, now, tx, tx);
+        const result = await attempt(deps, verdict, now, tx, tx);
         if (result === NEEDS_WRITE) throw new Error('unreachable: a locked attempt always writes');
         return result;
       });
@@ -79,13 +76,13 @@ export async function runRequest(
  * A pay for a new partner_trans_id (the usual case) is one statement: decide as for a new trade, then insert it
  * unless the id exists. When it exists (a retry), or a rule's use must be taken, the pay runs under the lock.
  */
-async function newPay(deps: { store: Store; rules: RuleService }, verdict: Accepted, params: Params, now: Date): Promise<RunResult | typeof NEEDS_WRITE> {
+async function newPay(deps: { store: Store; rules: RuleService }, verdict: Accepted, now: Date): Promise<Handled | typeof NEEDS_WRITE> {
   const { service, partner } = verdict;
-  const [rule] = deps.rules.candidates({ service: service.name, partner: partner.id, params, trade: null, now });
+  const [rule] = deps.rules.candidates({ service: service.name, partner: partner.id, params: verdict.request.params, trade: null, now });
   if (rule && rule.source === 'custom' && rule.remainingUses !== null) return NEEDS_WRITE;
-  const decision = decide(rule ?? null, service, {
-    params,
-    partner: partner.id,
+  const { decision, answer } = answerAccepted({
+    accepted: verdict,
+    rule: rule ?? null,
     now,
     trade: null,
     existingRefund: null,
@@ -100,18 +97,18 @@ async function newPay(deps: { store: Store; rules: RuleService }, verdict: Accep
       throw error;
     }
   }
-  return { decision, rule: rule ?? null, notices: noticesOf(null, decision.trade ?? null, null) };
+  return { answer, rule: rule ?? null, notices: noticesOf(null, decision.trade ?? null, null) };
 }
 
 async function attempt(
   deps: { rules: RuleService },
   verdict: Accepted,
-  params: Params,
   now: Date,
   reader: TradeReader,
   tx: TradeTx | null,
-): Promise<RunResult | typeof NEEDS_WRITE> {
+): Promise<Handled | typeof NEEDS_WRITE> {
   const { service, partner, ref } = verdict;
+  const { params } = verdict.request;
   let trade: Trade | null = ref.alipayTransId ? await reader.findTradeByAlipayTransId(partner.id, ref.alipayTransId) : null;
   const lockKey = trade?.partnerTransId ?? (ref.alipayTransId ? null : ref.partnerTransId);
   // undefined: not read yet
@@ -142,9 +139,9 @@ async function attempt(
   }
 
   if (existingRefund === undefined) existingRefund = ref.partnerRefundId ? await reader.findRefund(partner.id, ref.partnerRefundId) : null;
-  const decision = decide(rule, service, {
-    params,
-    partner: partner.id,
+  const { decision, answer } = answerAccepted({
+    accepted: verdict,
+    rule,
     now,
     trade,
     existingRefund,
@@ -157,5 +154,5 @@ async function attempt(
     else if (toSave) await tx.saveTrade(toSave);
     else if (decision.refund) await tx.insertRefund(decision.refund);
   }
-  return { decision, rule, notices: noticesOf(loaded, toSave ?? null, decision.refund ?? null) };
+  return { answer, rule, notices: noticesOf(loaded, toSave ?? null, decision.refund ?? null) };
 }

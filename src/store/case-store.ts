@@ -10,6 +10,7 @@ interface CaseRunRow {
   reason: string | null;
   evidence: unknown;
   rule_id: string | null;
+  started_after_id: string | null;
 }
 
 function fromRow(row: CaseRunRow): CaseRun {
@@ -22,6 +23,7 @@ function fromRow(row: CaseRunRow): CaseRun {
     reason: row.reason,
     evidence: row.evidence === null ? null : fromJson<CaseRun['evidence']>(row.evidence),
     ruleId: row.rule_id,
+    startedAfterId: row.started_after_id ?? '',
   };
 }
 
@@ -41,6 +43,7 @@ export async function saveCaseRun(db: Db, run: CaseRun): Promise<void> {
       reason: run.reason,
       evidence: run.evidence === null ? null : JSON.stringify(run.evidence),
       rule_id: run.ruleId,
+      started_after_id: run.startedAfterId,
     })
     .onConflict(['partner', 'case_id'])
     .merge();
@@ -52,7 +55,7 @@ export async function saveCaseRun(db: Db, run: CaseRun): Promise<void> {
  */
 export async function finishCaseRun(db: Db, run: CaseRun, verdict: Pick<CaseRun, 'state' | 'reason' | 'evidence'>): Promise<boolean> {
   const count = await db('case_runs')
-    .where({ partner: run.partner, case_id: run.caseId, started_real_at: run.startedRealAt })
+    .where({ partner: run.partner, case_id: run.caseId, started_real_at: run.startedRealAt, started_after_id: run.startedAfterId })
     .whereNull('state')
     .update({ state: verdict.state, reason: verdict.reason, evidence: JSON.stringify(verdict.evidence ?? []) });
   return Number(count) > 0;

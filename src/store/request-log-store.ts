@@ -144,6 +144,7 @@ export async function listRequestLog(db: Db, filter: RequestLogFilter): Promise<
   if (filter.outcome === 'success') query.where('is_success', true).where((q) => q.whereNull('result_code').orWhere('result_code', 'SUCCESS'));
   if (filter.outcome === 'business_failure') query.where('is_success', true).whereNotNull('result_code').whereNot('result_code', 'SUCCESS');
   if (filter.from !== undefined) query.where('at', '>=', filter.from);
+  if (filter.since !== undefined) query.whereRaw('(at, id) > (?, ?)', [filter.since.at, filter.since.id]);
   if (filter.to !== undefined) query.where('at', '<', filter.to);
   // An unknown cursor matches nothing, rather than silently restarting from the newest entry.
   if (filter.before !== undefined) {

@@ -98,6 +98,8 @@ export interface RequestLogFilter {
   outcome?: RequestOutcome;
   /** entries at or after this time */
   from?: Date;
+  /** entries strictly after this place in the log's order (a time and a time-ordered id: app/ids.ts) */
+  since?: { at: Date; id: string };
   /** entries strictly before this time */
   to?: Date;
 }
@@ -183,6 +185,12 @@ export interface CaseRun {
   evidence: Array<{ kind: 'request' | 'notification'; id: string }> | null;
   /** the one-shot rule Start armed, if the case arms one */
   ruleId: string | null;
+  /**
+   * a time-ordered id made at Start (app/ids.ts): the run's traffic is what the log and the notifications hold
+   * strictly after (startedRealAt, this id); it also tells this run from an earlier one started at the same instant.
+   * '' for runs started before it existed.
+   */
+  startedAfterId: string;
 }
 
 export interface Store {

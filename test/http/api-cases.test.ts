@@ -107,3 +107,21 @@ test('removing a partner removes its cases with it; added again, it starts with 
   const items = (await api().get('/api/cases').query({ partner: other }).expect(200)).body.items as Item[];
   assert.deepEqual([...new Set(items.map((i) => i.state))], ['not_started']);
 });
+
+test('with the clock standing still, a case reads only what comes after its Start, and a new Start is a new run', async () => {
+  // this app's clock does not move: every request and every Start happen at one instant
+  const before = payParams();
+  assert.equal((await call(t.app, before)).fields.result_code, 'SUCCESS');
+  await api().post('/api/cases/pay-success/start').send({ partner: PARTNER }).expect(200);
+  assert.equal((await caseOf('pay-success')).state, 'waiting', 'the pay before Start is not its evidence');
+  const paid = payParams();
+  await call(t.app, paid);
+  const passed = await caseOf('pay-success');
+  assert.equal(passed.state, 'passed');
+  const logged = (await api().get('/api/requests').query({ partner_trans_id: paid.partner_trans_id }).expect(200)).body.items;
+  assert.deepEqual(passed.evidence.map((e) => e.id), [logged[0].id]);
+
+  await api().post('/api/cases/pay-success/reset').send({ partner: PARTNER }).expect(200);
+  await api().post('/api/cases/pay-success/start').send({ partner: PARTNER }).expect(200);
+  assert.equal((await caseOf('pay-success')).state, 'waiting', 'started again at the same instant: the earlier pays do not count');
+});

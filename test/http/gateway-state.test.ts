@@ -115,6 +115,8 @@ test('the request log keeps every request, decoded, with its outcome', async () 
   assert.equal(entries.length, 2);
   const [invalid, ok] = entries;
   assert.deepEqual([invalid!.isSuccess, invalid!.resultCode, invalid!.error], [true, 'FAILED', 'INVALID_PARAMETER']);
+  // the times are the mock's clock, which stands still in this app: the order is still the order of arrival
+  assert.deepEqual([ok!.at.getTime(), invalid!.at.getTime()], [t.time.ms, t.time.ms]);
   assert.deepEqual([ok!.isSuccess, ok!.resultCode, ok!.charset, ok!.params.trans_name], [true, 'SUCCESS', 'gbk', '咖啡']);
   assert.equal(ok!.service, 'alipay.acquire.overseas.spot.pay');
   assert.match(ok!.response!, /<result_code>SUCCESS<\/result_code>/);

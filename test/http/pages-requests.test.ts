@@ -65,13 +65,14 @@ test('search by service, partner, partner_trans_id (cancels by out_trade_no), ou
   assert.deepEqual(await idsOf(b, '?outcome=success'), [cancelled, ok.id]);
   assert.deepEqual(await idsOf(b, '?outcome=business_failure'), [failed]);
   assert.deepEqual(await idsOf(b, '?outcome=gateway_error'), [rejected]);
+  // the log's times are the mock's clock (the test app's stands still at t.time.ms)
   const hour = 3600_000;
-  const from = encodeURIComponent(timeInputValue(new Date(Date.now() - hour)));
-  const to = encodeURIComponent(timeInputValue(new Date(Date.now() + hour)));
+  const from = encodeURIComponent(timeInputValue(new Date(t.time.ms - hour)));
+  const to = encodeURIComponent(timeInputValue(new Date(t.time.ms + hour)));
   assert.deepEqual(await idsOf(b, `?from=${from}&to=${to}`), [rejected, failed, cancelled, ok.id]);
   assert.deepEqual(await idsOf(b, `?from=${to}`), []);
   assert.deepEqual(await idsOf(b, `?to=${from}`), []);
-  assert.deepEqual(await idsOf(b, `?from=${new Date(Date.now() - hour).toISOString()}`), [rejected, failed, cancelled, ok.id]);
+  assert.deepEqual(await idsOf(b, `?from=${new Date(t.time.ms - hour).toISOString()}`), [rejected, failed, cancelled, ok.id]);
   const empty = await b.get(`/requests?service=${CANCEL}&outcome=gateway_error`);
   assert.match(empty.text, /No request matches this search/);
   assert.match(empty.text, /<option value="gateway_error" selected>/);

@@ -3,12 +3,12 @@ import { currencyDecimals } from '../../core/currency.ts';
 import { samplePayParams } from '../../core/samples.ts';
 import { formatAmount } from '../../core/money.ts';
 import { conditionHolds, isDecimal } from '../../core/rules/conditions.ts';
-import { decide } from '../../core/rules/decide.ts';
 import type { Condition, Rule } from '../../core/rules/types.ts';
 import { getService } from '../../core/services/index.ts';
 import { signParams } from '../../core/sign.ts';
 import { type Partner, type Params, type ServiceName, SERVICES, TRADE_STATES, type Trade, type TradeState } from '../../core/types.ts';
-import { renderGatewayError, renderSuccess } from '../../core/xml.ts';
+import { normalizeFields } from '../../core/xml.ts';
+import { type Accepted, answerAccepted, checkRequest } from '../../core/gateway.ts';
 
 export interface Preview {
   service: ServiceName;
@@ -181,13 +181,18 @@ export function previewRule(rule: Rule, partner: Partner, now: Date): Preview {
   const problem = definition.missingParam(params) ?? definition.invalidParam(params);
   if (problem) notes.push(`For this sample the gateway itself answers first (${problem}), before any rule.`);
   const signed: Array<[string, string]> = [...Object.entries(params), ['sign', signParams(params, partner.key, 'utf-8')], ['sign_type', 'MD5']];
-  const decision = decide(rule, definition, { params, partner: partner.id, now, trade, existingRefund: null, freshAlipayTransId: SAMPLE_ALIPAY_ID });
-  const rendered = decision.gatewayError === null ? renderSuccess({ echo: signed, fields: decision.fields, key: partner.key, charset: 'utf-8' }) : null;
-  const xml = rendered ? rendered.xml : renderGatewayError(decision.gatewayError ?? '');
-  const answer: Array<[string, string]> = rendered
-    ? [['is_success', 'T'], ...Object.entries(rendered.fields)]
+  // the gateway's own functions, on the sample as a UTF-8 client sends it
+  const request = { params: Object.fromEntries(signed), order: signed.map(([name]) => name), charset: 'utf-8' as const };
+  const verdict = checkRequest(request, (id) => (id === partner.id ? partner : undefined));
+  if (verdict.kind === 'reject') throw new Error(`the preview's own sample was refused: ${verdict.message}`);
+  // a sample the gateway answers INVALID_PARAMETER is still shown with the rule's answer (the note says so)
+  const accepted: Accepted = verdict.kind === 'accept' ? verdict : { ...verdict, kind: 'accept', ref: definition.ref(request.params) };
+  const { decision, answer: sent, intendedXml } = answerAccepted({ accepted, rule, now, trade, existingRefund: null, freshAlipayTransId: SAMPLE_ALIPAY_ID });
+  const fields = sent.isSuccess ? normalizeFields(decision.fields) : null;
+  const answer: Array<[string, string]> = fields
+    ? [['is_success', 'T'], ...Object.entries(fields)]
     : [['is_success', 'F'], ['error', decision.gatewayError ?? '']];
-  const nonAscii = rendered ? nonAsciiFields(rendered.fields) : [];
+  const nonAscii = fields ? nonAsciiFields(fields) : [];
   if (nonAscii.length > 0) {
     notes.push(
       `Signed answer value${nonAscii.length > 1 ? 's' : ''} not in ASCII: ${nonAscii.join(', ')}. The answer is signed over the bytes of the request's charset; clients disagree on those bytes (one PHP library always hashes GB2312), so some will reject this signature.`,
@@ -200,5 +205,5 @@ export function previewRule(rule: Rule, partner: Partner, now: Date): Preview {
     const settles = rule.then.settleTo ? `settles to ${rule.then.settleTo}` : 'waits until it is cancelled or closes itself after 3 minutes';
     notes.push(`The trade is stored as WAIT_BUYER_PAY and ${settles}.`);
   }
-  return { service, partner: partner.id, request: signed, trade: trade && describeTrade(trade), xml: decision.fault === 'reset' ? null : xml, answer, notes };
+  return { service, partner: partner.id, request: signed, trade: trade && describeTrade(trade), xml: decision.fault === 'reset' ? null : intendedXml, answer, notes };
 }
