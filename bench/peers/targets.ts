@@ -35,6 +35,37 @@ export function installPeers(): void {
  * sizes, so that memory the processes share (PostgreSQL's shared buffers) is counted once, not once per process.
  */
 export function treeMemoryMb(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
+      kb += Number(m?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return Math.round(kb / 1024);
+}
+
+/** CPU seconds (user + system) used so far by each process of the tree, by its command name */
+export function treeCpuSeconds(pid: number): Map<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const out = new Map<string, number>();
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticks);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** a process and all its descendants */
+function processTree(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -46,18 +77,13 @@ export function treeMemoryMb(pid: number): number {
       // gone meanwhile
     }
   }
-  let kb = 0;
+  const found: number[] = [];
   const visit = (p: number) => {
-    try {
-      const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
-      kb += Number(m?.[1] ?? 0);
-    } catch {
-      return;
-    }
+    found.push(p);
     for (const c of children.get(p) ?? []) visit(c);
   };
   visit(pid);
-  return Math.round(kb / 1024);
+  return found;
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -135,9 +161,9 @@ export async function startMountebank(port: number, impostor: number, answer: Bu
 }
 
 /** mapi-mock from the working tree as `npm start` runs it (node --import tsx src/main.ts), or through npm itself (start-up times). */
-export async function startMapiMock(port: number, env: NodeJS.ProcessEnv, viaNpm = false): Promise<Target & { startedMs: number }> {
+export async function startMapiMock(port: number, env: NodeJS.ProcessEnv, viaNpm = false, nodeArgs: string[] = []): Promise<Target & { startedMs: number }> {
   const started = performance.now();
-  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
+  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts']];
   // a group of its own: npm and tsx stand between us and the server, and the stop must reach the server itself
   const child = spawn(command, args, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },

@@ -1,0 +1,60 @@
+// npm run bench:profile -- --workload pay — one workload of bench:peers against a mapi-mock started with
+// `node --cpu-prof`: where the server's main thread spends its time (by area and by function), and how the CPU
+// of the whole run splits between the Node process and its PostgreSQL. Not a test: it prints figures.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measure } from './load.ts';
+import { payForm, queryForm, refundForm } from './requests.ts';
+import { startMapiMock, treeCpuSeconds } from './targets.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    workload: { type: 'string', default: 'pay' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    out: { type: 'string', default: 'bench/out/profile' },
+  },
+});
+const PORT = Number(process.env.BENCH_PORT ?? 18300) + 7;
+const run = Date.now().toString(36);
+const WORKLOADS: Record<string, { body: (i: number) => string; resultCode: string; needsTrades?: boolean }> = {
+  rule: { body: (i) => payForm(`R${run}-${i}`, '9901'), resultCode: 'FAILED' },
+  pay: { body: (i) => payForm(`P${run}-${i}`), resultCode: 'SUCCESS' },
+  query: { body: () => queryForm(`T${run}-0`), resultCode: 'SUCCESS', needsTrades: true },
+  refund: { body: (i) => refundForm(`T${run}-${i % 2000}`, `F${run}-${i}`), resultCode: 'SUCCESS', needsTrades: true },
+};
+
+async function main(): Promise<void> {
+  const workload = WORKLOADS[args.workload];
+  if (!workload) throw new Error(`--workload is one of ${Object.keys(WORKLOADS).join(', ')}`);
+  const out = join(args.out, `${args.workload}-${run}`);
+  mkdirSync(out, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'mapi-bench-prof-'));
+  const mock = await startMapiMock(PORT, { DATA_DIR: dataDir, DATABASE_URL: '' }, false, ['--cpu-prof', `--cpu-prof-dir=${out}`]);
+  try {
+    const connections = Number(args.connections);
+    if (workload.needsTrades) {
+      await measure({ url: mock.url, connections, seconds: 3, warmupSeconds: 0, body: (i) => payForm(`T${run}-${i}`), resultCode: 'SUCCESS' });
+    }
+    await measure({ url: mock.url, connections, seconds: 2, warmupSeconds: 0, body: workload.body, resultCode: workload.resultCode });
+    const before = treeCpuSeconds(mock.pid!);
+    const f = await measure({ url: mock.url, connections, seconds: Number(args.seconds), warmupSeconds: 0, body: workload.body, resultCode: workload.resultCode });
+    const after = treeCpuSeconds(mock.pid!);
+    console.log(`${args.workload}: ${f.rps} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, errors ${f.errors}, ${f.requests} requests`);
+    const cpu = [...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const).filter(([, s]) => s > 0.05);
+    console.log(`CPU seconds during the ${args.seconds} s run: ${cpu.map(([n, s]) => `${n} ${s.toFixed(1)}`).join(', ')}`);
+    for (const [name, s] of cpu) console.log(`  ${name}: ${((s / f.requests) * 1e6).toFixed(0)} µs per request`);
+  } finally {
+    await mock.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const file = readdirSync(out).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile in ${out}`);
+  console.log(`profile: ${join(out, file)}`);
+  console.log(execFileSync(process.execPath, ['--import', 'tsx', 'bench/profile-summary.ts', join(out, file)], { encoding: 'utf8' }));
+}
+
+await main();
