@@ -1,9 +1,10 @@
 // Summarises a `node --cpu-prof` profile: self time by where the code lives, and the heaviest functions.
-//   npx tsx bench/profile-summary.ts file.cpuprofile
+//   npx tsx bench/profile-summary.ts file.cpuprofile [fromUs toUs]
+// fromUs/toUs (the monotonic clock in µs, process.hrtime): only the samples taken in that window, e.g. a load run.
 import { readFileSync } from 'node:fs';
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; }
-interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
+interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number }
 
 const AREAS: Array<[string, RegExp]> = [
   ['PGlite (WASM + glue)', /pglite|knex-pglite|^wasm:/],
@@ -23,7 +24,12 @@ const AREAS: Array<[string, RegExp]> = [
 const profile = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const [fromUs, toUs] = [Number(process.argv[3] ?? -Infinity), Number(process.argv[4] ?? Infinity)];
+let at = profile.startTime;
+profile.samples.forEach((id, i) => {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at >= fromUs && at <= toUs) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const areas = new Map<string, number>();
 const fns = new Map<string, number>();

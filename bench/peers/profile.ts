@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   if (!workload) throw new Error(`--workload is one of ${Object.keys(WORKLOADS).join(', ')}`);
   const out = join(args.out, `${args.workload}-${run}`);
   mkdirSync(out, { recursive: true });
+  // the load run on the monotonic clock (µs), which the profile's sample times are on too
+  const window: bigint[] = [0n, 0n];
   const dataDir = mkdtempSync(join(tmpdir(), 'mapi-bench-prof-'));
   const mock = await startMapiMock(PORT, { DATA_DIR: dataDir, DATABASE_URL: '' }, false, ['--cpu-prof', `--cpu-prof-dir=${out}`]);
   try {
@@ -41,7 +43,9 @@ async function main(): Promise<void> {
     }
     await measure({ url: mock.url, connections, seconds: 2, warmupSeconds: 0, body: workload.body, resultCode: workload.resultCode });
     const before = treeCpuSeconds(mock.pid!);
+    window[0] = process.hrtime.bigint() / 1000n;
     const f = await measure({ url: mock.url, connections, seconds: Number(args.seconds), warmupSeconds: 0, body: workload.body, resultCode: workload.resultCode });
+    window[1] = process.hrtime.bigint() / 1000n;
     const after = treeCpuSeconds(mock.pid!);
     console.log(`${args.workload}: ${f.rps} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, errors ${f.errors}, ${f.requests} requests`);
     const cpu = [...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const).filter(([, s]) => s > 0.05);
@@ -53,8 +57,8 @@ async function main(): Promise<void> {
   }
   const file = readdirSync(out).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile in ${out}`);
-  console.log(`profile: ${join(out, file)}`);
-  console.log(execFileSync(process.execPath, ['--import', 'tsx', 'bench/profile-summary.ts', join(out, file)], { encoding: 'utf8' }));
+  console.log(`profile: ${join(out, file)} (the load run only)`);
+  console.log(execFileSync(process.execPath, ['--import', 'tsx', 'bench/profile-summary.ts', join(out, file), String(window[0]), String(window[1])], { encoding: 'utf8' }));
 }
 
 await main();
