@@ -10,11 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createContext } from '../src/app/context.ts';
-import { createApp } from '../src/http/app.ts';
+import { type DatabaseOptions, startMock } from '../src/compose.ts';
 import { createHttpServer } from '../src/http/http-server.ts';
-import { createDatabase, dropDatabase, openStore } from '../src/store/db.ts';
-import { loadDefaultRules } from '../src/store/default-rules.ts';
+import { createDatabase, dropDatabase } from '../src/store/db.ts';
 import { KEY, PARTNER, FuzzCases, type FuzzRequest, prng } from './fuzz-cases.ts';
 import { type FuzzResponse, checkAnswer, send } from './fuzz-check.ts';
 
@@ -36,16 +34,15 @@ if (!Number.isInteger(COUNT) || COUNT < 1 || !Number.isInteger(SEED) || !Number.
 const OUT = join(args.out!, `seed-${SEED}`);
 const MAX_REPRODUCERS = 200;
 
-async function openFuzzStore() {
+async function fuzzDatabase(): Promise<{ database: DatabaseOptions; label: string; cleanup: () => Promise<void> }> {
   const serverUrl = process.env.DATABASE_URL;
   if (serverUrl) {
     const name = `mapi_fuzz_${randomBytes(6).toString('hex')}`;
-    const store = await openStore({ databaseUrl: await createDatabase(serverUrl, name) });
-    return { store, label: 'PostgreSQL (DATABASE_URL)', cleanup: () => dropDatabase(serverUrl, name) };
+    const database = { databaseUrl: await createDatabase(serverUrl, name) };
+    return { database, label: 'PostgreSQL (DATABASE_URL)', cleanup: () => dropDatabase(serverUrl, name) };
   }
   const dir = mkdtempSync(join(tmpdir(), 'mapi-fuzz-'));
-  const store = await openStore({ dataDir: dir });
-  return { store, label: 'embedded PostgreSQL (temporary DATA_DIR)', cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { database: { dataDir: dir }, label: 'embedded PostgreSQL (temporary DATA_DIR)', cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function writeReproducer(index: number, req: FuzzRequest, res: FuzzResponse | null, problems: string[]): string {
@@ -60,15 +57,14 @@ function writeReproducer(index: number, req: FuzzRequest, res: FuzzResponse | nu
 }
 
 async function main(): Promise<void> {
-  const { store, label, cleanup } = await openFuzzStore();
-  await store.migrate();
+  const { database, label, cleanup } = await fuzzDatabase();
   const backgroundErrors: unknown[] = [];
   // no retention: the log must end with one entry per request sent, however many that is
-  const ctx = await createContext({
-    store, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: (e) => backgroundErrors.push(e),
+  const { ctx, store, createApp } = await startMock({
+    database, defaultPartner: { id: PARTNER, key: KEY }, onError: (e) => backgroundErrors.push(e),
     requestLogRetention: { maxEntries: null, maxAgeHours: null },
   });
-  const server = createHttpServer(createApp(ctx)).listen(0, '127.0.0.1');
+  const server = createHttpServer(createApp()).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });

@@ -13,7 +13,8 @@ import { parseUrlEncoded } from '../src/core/form.ts';
 import { answerAccepted, checkRequest, readRequest } from '../src/core/gateway.ts';
 import type { Trade } from '../src/core/types.ts';
 import type { Rule } from '../src/core/rules/types.ts';
-import { createDatabase, dropDatabase, openStore } from '../src/store/db.ts';
+import { openDatabase } from '../src/compose.ts';
+import { createDatabase, dropDatabase } from '../src/store/db.ts';
 
 const PARTNER = '2088000000000001';
 const KEY = '0123456789abcdefghijklmnopqrstuv';
@@ -167,9 +168,8 @@ function customRules(count: number): Rule[] {
 }
 
 async function installRules(env: NodeJS.ProcessEnv, count: number): Promise<void> {
-  const store = await openStore(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR! });
+  const { store } = await openDatabase(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR! });
   try {
-    await store.migrate();
     await store.importCustomRules(customRules(count), 'replace');
   } finally {
     await store.close();

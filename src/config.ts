@@ -7,6 +7,8 @@ export interface Config {
   dataDir: string;
   defaultPartnerId: string;
   defaultPartnerKey: string;
+  /** DEFAULT_PARTNER_KEY was set: the seeded partner's key is overwritten with it even when the partner exists */
+  defaultPartnerKeyGiven: boolean;
   adminToken: string | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   workers: number;
@@ -66,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     dataDir: env.DATA_DIR || 'data',
     defaultPartnerId: partnerId,
     defaultPartnerKey: partnerKey,
+    defaultPartnerKeyGiven: Boolean(env.DEFAULT_PARTNER_KEY),
     adminToken: env.ADMIN_TOKEN || null,
     logLevel: logLevel as Config['logLevel'],
     workers: integer(env, 'WORKERS', 1, 1, 64),

@@ -1,31 +1,20 @@
-// The composition root: the only file with side effects.
+// The entry point of `npm start` (and of `mapi-mock serve`): reads the environment, starts one server or WORKERS,
+// and owns the process (signals, exit). The start-up itself is compose.ts's.
 import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { createContext } from './app/context.ts';
+import { startMock, startOptionsOf } from './compose.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { createListener } from './http/app.ts';
 import { createHttpServer } from './http/http-server.ts';
 import { DataDirInUseError } from './store/data-dir-lock.ts';
-import { openStore } from './store/db.ts';
-import { DefaultRulesError, loadDefaultRules } from './store/default-rules.ts';
+import { DefaultRulesError } from './store/default-rules.ts';
 
-/** One server: open the store, migrate, load the rules, listen. Returns the URL and how to stop. */
+/** One server: the mock started as configured, listening. Returns the URL and how to stop. */
 async function serve(config: Config): Promise<{ base: string; banner: string[]; stop: () => Promise<void> }> {
-  const defaultRules = await loadDefaultRules();
-  const store = await openStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
-  await store.migrate();
-  const ctx = await createContext({
-    store,
-    defaultPartner: { id: config.defaultPartnerId, key: config.defaultPartnerKey },
-    forceDefaultKey: Boolean(process.env.DEFAULT_PARTNER_KEY),
-    defaultRules,
-    requestLogRetention: { maxEntries: config.requestLogMaxEntries, maxAgeHours: config.requestLogMaxAgeHours },
-  });
-  const listener = createListener(ctx, { adminToken: config.adminToken, hosts: { listenHost: config.host, extra: config.allowedHosts } });
-  const server = createHttpServer(listener).listen(config.port, config.host);
+  const { ctx, defaultRules, kind, createListener } = await startMock(startOptionsOf(config));
+  const server = createHttpServer(createListener()).listen(config.port, config.host);
   await once(server, 'listening');
 
   const { port } = server.address() as AddressInfo;
@@ -38,7 +27,7 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     `  partner:    ${partner.id}`,
     `  MD5 key:    ${partner.key}`,
     `  rules:      ${ctx.rules.list().length} (${defaultRules.length} default)`,
-    `  database:   ${store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}/pg/`}`,
+    `  database:   ${kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}/pg/`}`,
   ];
   const stop = async () => {
     server.close();

@@ -1,6 +1,7 @@
 // The shape of the code, checked from its sources so that a change that breaks it fails here rather than in a review:
-// src/core/ is pure (no web framework, database, environment, timers or clock), and the folders of src/ import each
-// other without a loop (core at the bottom; client, the library's HTTP client, only over core).
+// src/core/ is pure (no web framework, database, environment, timers or clock), the folders of src/ import each
+// other without a loop (core at the bottom; client, the library's HTTP client, only over core), only the entry points
+// read the environment, and only compose.ts opens a store or builds a context.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -132,4 +133,36 @@ test('the loop check finds a loop', () => {
   const graph = new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])]]);
   assert.deepEqual(findCycle(graph), ['a', 'b', 'c', 'a']);
   assert.equal(findCycle(new Map([['a', new Set(['b'])]])), null);
+});
+
+/** the processes' entry points: `npm start` and the `mapi-mock` command; the rest is given what it needs */
+const ENTRY_POINTS = new Set(['main.ts', join('cli', 'cli.ts')]);
+/** `process.env` read or changed; `...process.env` only hands the environment on to a child process */
+const READS_ENVIRONMENT = /(?<!\.\.\.)\bprocess\.env\b/;
+
+test('only the entry points read the environment (config.ts is handed it)', () => {
+  const problems: string[] = [];
+  for (const file of sources(src)) {
+    const name = relative(src, file);
+    if (ENTRY_POINTS.has(name)) continue;
+    readFileSync(file, 'utf8').split('\n').forEach((line, index) => {
+      if (READS_ENVIRONMENT.test(line.replace(/\/\/.*$/, ''))) problems.push(`${name}:${index + 1} reads process.env`);
+    });
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(READS_ENVIRONMENT.test("cache: process.env.NODE_ENV !== 'development'"));
+  assert.ok(!READS_ENVIRONMENT.test("env: { ...process.env, LC_ALL: 'C' }"));
+});
+
+test('one start-up: only compose.ts opens a store or builds a context', () => {
+  const problems: string[] = [];
+  for (const file of sources(src)) {
+    const name = relative(src, file);
+    if (name === 'compose.ts') continue;
+    const code = readFileSync(file, 'utf8').replace(/\/\/.*$/gm, '');
+    for (const call of ['openStore(', 'createContext(']) {
+      if (code.replaceAll(`function ${call}`, '').includes(call)) problems.push(`${name} calls ${call.slice(0, -1)}`);
+    }
+  }
+  assert.deepEqual(problems, []);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore } from '../src/store/db.ts';
+import { openDatabase } from '../src/compose.ts';
 
 // Always the embedded database: this is about npm start and the PostgreSQL it starts.
 const root = await mkdtemp(join(tmpdir(), 'mapi-mock-main-'));
@@ -40,9 +40,8 @@ test('Ctrl-C (SIGINT to the whole process group) writes every logged request bef
   const [code] = (await exited) as [number | null];
   assert.equal(code, 0);
 
-  const store = await openStore({ dataDir });
+  const { store } = await openDatabase({ dataDir });
   try {
-    await store.migrate();
     assert.equal(await store.countRequests(), 5);
   } finally {
     await store.close();

@@ -1,35 +1,33 @@
 // The CLI's commands on the configured database (DATABASE_URL, or the embedded one in DATA_DIR). Each answers an exit code.
 import { readFile, writeFile } from 'node:fs/promises';
 import { RuleService } from '../app/rule-service.ts';
+import { type Database, databaseOf, openDatabase } from '../compose.ts';
 import { type Config, loadConfig } from '../config.ts';
-import { openStore } from '../store/db.ts';
-import { loadDefaultRules } from '../store/default-rules.ts';
-import type { Store } from '../store/store.ts';
 import { type Io, UsageError } from './io.ts';
 
-function describe(config: Config, store: Store): string {
-  return store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `the embedded database in ${config.dataDir}/`;
+function describe(config: Config, database: Database): string {
+  return database.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `the embedded database in ${config.dataDir}/`;
 }
 
-async function withStore<T>(env: NodeJS.ProcessEnv, fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
+/** the configured database, migrated, with no context over it: a command starts no timers and sends nothing */
+async function withDatabase<T>(env: NodeJS.ProcessEnv, fn: (database: Database, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig(env);
-  const store = await openStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+  const database = await openDatabase(databaseOf(config));
   try {
-    await store.migrate();
-    return await fn(store, config);
+    return await fn(database, config);
   } finally {
-    await store.close();
+    await database.store.close();
   }
 }
 
 export async function migrateCommand(env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  await withStore(env, async (store, config) => io.out(`migrated ${describe(config, store)}`));
+  await withDatabase(env, async (database, config) => io.out(`migrated ${describe(config, database)}`));
   return 0;
 }
 
 export async function exportRulesCommand(env: NodeJS.ProcessEnv, io: Io, out: string | undefined): Promise<number> {
-  const json = await withStore(env, async (store) => {
-    const rules = new RuleService(store, [], () => new Date());
+  const json = await withDatabase(env, async ({ store, defaultRules }) => {
+    const rules = new RuleService(store, defaultRules, () => new Date());
     await rules.reload();
     return { exportedAt: new Date().toISOString(), rules: rules.exportRules() };
   });
@@ -58,15 +56,14 @@ export async function importRulesCommand(env: NodeJS.ProcessEnv, io: Io, file: s
     io.err(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(error as Error).message})`}`);
     return 1;
   }
-  const defaults = await loadDefaultRules();
-  return withStore(env, async (store, config) => {
-    const result = await new RuleService(store, defaults, () => new Date()).importRules(input, mode);
+  return withDatabase(env, async (database, config) => {
+    const result = await new RuleService(database.store, database.defaultRules, () => new Date()).importRules(input, mode);
     if (!result.ok) {
       io.err(`${file}: nothing imported; the rules are refused:`);
       for (const [path, message] of Object.entries(result.errors)) io.err(`  ${path}: ${message}`);
       return 1;
     }
-    io.out(`imported ${result.rules.length} rule(s) into ${describe(config, store)} (${mode})`);
+    io.out(`imported ${result.rules.length} rule(s) into ${describe(config, database)} (${mode})`);
     return 0;
   });
 }

@@ -2,14 +2,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { OffsetClock } from '../app/clock.ts';
-import { type AppContext, createContext } from '../app/context.ts';
+import type { AppContext } from '../app/context.ts';
+import { startMock } from '../compose.ts';
 import { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from '../config.ts';
 import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, PARTNER_KEY_PATTERN, PARTNER_KEY_RULE, type Partner } from '../core/types.ts';
-import { createApp as createHttpApp } from '../http/app.ts';
 import { createHttpServer } from '../http/http-server.ts';
-import { openStore } from '../store/db.ts';
-import { loadDefaultRules } from '../store/default-rules.ts';
 import { MapiArgumentError, MapiMockError } from '../core/errors.ts';
 import { type MockHelpers, mockHelpers } from './mock-handle.ts';
 
@@ -80,25 +78,15 @@ function checkOptions(options: MockOptions): void {
 }
 
 async function start(options: MockOptions, partner: Partner, onError: (error: unknown) => void, listenHost?: string): Promise<Running> {
-  const defaultRules = await loadDefaultRules();
-  const store = await openStore(
-    options.databaseUrl ? { databaseUrl: options.databaseUrl } : options.dataDir ? { dataDir: options.dataDir } : { inMemory: true },
-  );
-  try {
-    await store.migrate();
-    const ctx = await createContext({
-      store,
-      defaultPartner: partner,
-      forceDefaultKey: options.partner !== undefined,
-      defaultRules,
-      clock: new OffsetClock(options.now),
-      onError,
-    });
-    return { ctx, app: createHttpApp(ctx, { adminToken: options.adminToken ?? null, hosts: { listenHost, extra: options.allowedHosts } }) };
-  } catch (error) {
-    await store.close().catch(() => undefined);
-    throw error;
-  }
+  const { ctx, createApp } = await startMock({
+    database: options.databaseUrl ? { databaseUrl: options.databaseUrl } : options.dataDir ? { dataDir: options.dataDir } : { inMemory: true },
+    defaultPartner: partner,
+    forceDefaultKey: options.partner !== undefined,
+    clock: new OffsetClock(options.now),
+    onError,
+    http: { adminToken: options.adminToken ?? null, hosts: { listenHost, extra: options.allowedHosts } },
+  });
+  return { ctx, app: createApp() };
 }
 
 /** a gateway client reads XML whatever happened; everyone else reads JSON */

@@ -1,8 +1,7 @@
 import type { Express } from 'express';
 import { OffsetClock } from '../../src/app/clock.ts';
-import { type AppContext, type ContextOptions, createContext } from '../../src/app/context.ts';
-import { createApp } from '../../src/http/app.ts';
-import { loadDefaultRules } from '../../src/store/default-rules.ts';
+import type { AppContext, ContextOptions } from '../../src/app/context.ts';
+import { startMock } from '../../src/compose.ts';
 import { createTestStore } from './db.ts';
 
 export const PARTNER = '2088000000000001';
@@ -22,19 +21,17 @@ export interface TestApp {
 export async function createTestApp(
   options: { now?: number; notify?: Pick<ContextOptions, 'notifyIntervalMs' | 'notifyRetryDelaysMs' | 'notifyMaxAttempts'> } = {},
 ): Promise<TestApp> {
-  const store = await createTestStore();
   const time = { ms: options.now ?? FIXED_NOW };
   const errors: unknown[] = [];
-  const ctx = await createContext({
-    store,
+  const { ctx, createApp } = await startMock({
+    database: { store: await createTestStore() },
     defaultPartner: { id: PARTNER, key: KEY },
     clock: new OffsetClock(() => time.ms),
     onError: (error) => errors.push(error),
-    defaultRules: await loadDefaultRules(),
     ...options.notify,
   });
   return {
-    app: createApp(ctx),
+    app: createApp(),
     ctx,
     time,
     async close() {

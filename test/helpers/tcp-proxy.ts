@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
 import type { Express } from 'express';
-import { type AppContext, createContext } from '../../src/app/context.ts';
-import { createApp } from '../../src/http/app.ts';
-import { createDatabase, dropDatabase, openStore } from '../../src/store/db.ts';
-import { loadDefaultRules } from '../../src/store/default-rules.ts';
+import type { AppContext } from '../../src/app/context.ts';
+import { type Started, startMock } from '../../src/compose.ts';
+import { createDatabase, dropDatabase } from '../../src/store/db.ts';
 import { KEY, PARTNER } from './app.ts';
 
 export interface TcpProxy {
@@ -78,18 +77,21 @@ export async function proxiedApp(serverUrl: string): Promise<ProxiedApp> {
   const name = `mapi_test_${randomBytes(6).toString('hex')}`;
   const direct = new URL(await createDatabase(serverUrl, name));
   const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-  const store = await openStore({ databaseUrl: throughProxy(direct.toString(), proxy) });
-  let ctx: AppContext | undefined;
+  let started: Started | undefined;
   const close = async () => {
-    await ctx?.close().catch(() => undefined);
-    await store.close();
+    await started?.ctx.close().catch(() => undefined);
+    // a close that failed with the database away has not reached the store
+    await started?.store.close();
     await proxy.close();
     await dropDatabase(serverUrl, name);
   };
   try {
-    await store.migrate();
-    ctx = await createContext({ store, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: () => undefined });
-    return { app: createApp(ctx), ctx, proxy, close };
+    started = await startMock({
+      database: { databaseUrl: throughProxy(direct.toString(), proxy) },
+      defaultPartner: { id: PARTNER, key: KEY },
+      onError: () => undefined,
+    });
+    return { app: started.createApp(), ctx: started.ctx, proxy, close };
   } catch (error) {
     await close();
     throw error;

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Express } from 'express';
 import { OffsetClock } from '../../src/app/clock.ts';
-import { type AppContext, createContext } from '../../src/app/context.ts';
-import { createApp } from '../../src/http/app.ts';
-import { loadDefaultRules } from '../../src/store/default-rules.ts';
+import type { AppContext } from '../../src/app/context.ts';
+import { startMock } from '../../src/compose.ts';
 import { FIXED_NOW, KEY, PARTNER } from '../helpers/app.ts';
 import { createSharedTestStores } from '../helpers/db.ts';
 import { call, payParams } from '../helpers/mapi.ts';
@@ -17,16 +16,14 @@ let two: { ctx: AppContext; app: Express };
 
 before(async () => {
   stores = await createSharedTestStores();
-  const defaultRules = await loadDefaultRules();
   const make = async (store: typeof stores.a) => {
-    const ctx = await createContext({
-      store,
+    const { ctx, createApp } = await startMock({
+      database: { store },
       defaultPartner: { id: PARTNER, key: KEY },
-      defaultRules,
       clock: new OffsetClock(() => FIXED_NOW),
       syncIntervalMs: 100,
     });
-    return { ctx, app: createApp(ctx) };
+    return { ctx, app: createApp() };
   };
   one = await make(stores.a);
   two = await make(stores.b);

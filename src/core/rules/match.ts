@@ -83,16 +83,12 @@ function newBucket(): Bucket {
 }
 
 export class RuleIndex {
-  /** how many rules have had their conditions checked, for tests that the index spares the others */
-  evaluations = 0;
   private readonly scopes = new Map<string, Map<string | null, Bucket>>();
-  private readonly size: number;
 
   constructor(rules: readonly StoredRule[]) {
     // creation times parsed once, not in every comparison
     const times = new Map(rules.map((rule) => [rule, timeOf(rule.createdAt)]));
     const ordered = [...rules].sort((a, b) => comparePrecedence(a, b, times));
-    this.size = ordered.filter((rule) => rule.enabled).length;
     ordered.forEach((rule, rank) => {
       const entry: Entry = {
         rule,
@@ -122,11 +118,6 @@ export class RuleIndex {
         else byKey.set(key, [entry]);
       }
     });
-  }
-
-  /** how many enabled rules the index holds */
-  get count(): number {
-    return this.size;
   }
 
   /** every rule that answers this request, best first; the caller takes the first whose use it can claim */
@@ -185,7 +176,6 @@ export class RuleIndex {
 
   private answers(entry: Entry, input: MatchInput, now: number): boolean {
     if (!live(entry, now)) return false;
-    this.evaluations++;
     return holds(entry.tryOrder, input) && (entry.groups.length === 0 || entry.groups.some((group) => holds(group, input)));
   }
 

@@ -1,8 +1,8 @@
 import type { Fields, Params, PendingInfo, Refund, ServiceName, Trade } from '../types.ts';
 
 /**
- * Which stored records a request refers to. The shell loads them (under a lock on the trade)
- * before it calls `execute`.
+ * Which stored records a request refers to. The shell (app/run-request.ts) loads them before it calls `execute`:
+ * under a lock on the trade when the request may change it.
  */
 export interface TradeRef {
   /** look the trade up by partner + partner_trans_id (pay, refund, query, cancel's out_trade_no) */
@@ -26,10 +26,6 @@ export interface ExecuteInput {
   freshAlipayTransId: string;
   /** pay: make the new trade wait (rules of type `pending`) instead of paying it at once */
   pending?: PendingInfo;
-  /**
-   * refund / cancel: the operation really happens but the answer is uncertain (rules with `apply: true`);
-   * the service applies it normally, the rule layer rewrites the answer.
-   */
 }
 
 export interface ExecuteResult {

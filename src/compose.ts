@@ -1,0 +1,95 @@
+// The one start-up of the mock, shared by `npm start` (main.ts), createMock/createApp (lib/), the CLI (cli/), the
+// tests and the benchmarks: the default rules loaded, the database opened and migrated, the context built over
+// it, the HTTP app or listener made on request. Nothing else opens a store or builds a context.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Express } from 'express';
+import { type AppContext, type ContextOptions, createContext } from './app/context.ts';
+import type { Config } from './config.ts';
+import type { Rule } from './core/rules/types.ts';
+import { createApp, createListener } from './http/app.ts';
+import type { HostOptions } from './http/host-allow-list.ts';
+import { type OpenStoreOptions, openStore } from './store/db.ts';
+import { loadDefaultRules } from './store/default-rules.ts';
+import type { Store } from './store/store.ts';
+
+/**
+ * Where the data lives: a PostgreSQL server (`databaseUrl`), the embedded one in a folder (`dataDir`), a throw-away
+ * database cloned from the migrated template of this process's scratch server (`inMemory`), or a store the caller
+ * opened and migrated already (`store`: a test's database of its own, or two instances sharing one).
+ */
+export type DatabaseOptions = OpenStoreOptions | { store: Store };
+
+export interface Database {
+  store: Store;
+  /** rules/*.json, read and checked before the database is opened */
+  defaultRules: readonly Rule[];
+  kind: Store['kind'];
+}
+
+/** The default rules and a migrated store (closed again when migrating fails). */
+export async function openDatabase(database: DatabaseOptions): Promise<Database> {
+  const defaultRules = await loadDefaultRules();
+  if ('store' in database) return { store: database.store, defaultRules, kind: database.store.kind };
+  const store = await openStore(database);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  return { store, defaultRules, kind: store.kind };
+}
+
+/** what the pages and /api need of the HTTP side (the gateway answers any Host and needs no token) */
+export interface HttpOptions {
+  adminToken?: string | null;
+  hosts?: HostOptions;
+}
+
+export interface StartOptions extends Omit<ContextOptions, 'store' | 'defaultRules'> {
+  database: DatabaseOptions;
+  http?: HttpOptions;
+}
+
+export interface Started extends Database {
+  ctx: AppContext;
+  /** the Express app over the context (supertest, createMock) */
+  createApp(): Express;
+  /** what a node:http server listens with: /gateway.do straight on node:http, the rest through the app */
+  createListener(): (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** Opens the database and builds the running mock over it; on a failure what was opened is closed again. */
+export async function startMock(options: StartOptions): Promise<Started> {
+  const { database: where, http = {}, ...contextOptions } = options;
+  const database = await openDatabase(where);
+  let ctx: AppContext;
+  try {
+    ctx = await createContext({ ...contextOptions, store: database.store, defaultRules: database.defaultRules });
+  } catch (error) {
+    await database.store.close().catch(() => undefined);
+    throw error;
+  }
+  return {
+    ...database,
+    ctx,
+    createApp: () => createApp(ctx, http),
+    createListener: () => createListener(ctx, http),
+  };
+}
+
+/** The database the configuration names: DATABASE_URL's server, else the embedded one in DATA_DIR. */
+export function databaseOf(config: Config): OpenStoreOptions {
+  return config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir };
+}
+
+/** What `npm start` runs with, from the configuration. */
+export function startOptionsOf(config: Config): StartOptions {
+  return {
+    database: databaseOf(config),
+    defaultPartner: { id: config.defaultPartnerId, key: config.defaultPartnerKey },
+    forceDefaultKey: config.defaultPartnerKeyGiven,
+    requestLogRetention: { maxEntries: config.requestLogMaxEntries, maxAgeHours: config.requestLogMaxAgeHours },
+    http: { adminToken: config.adminToken, hosts: { listenHost: config.host, extra: config.allowedHosts } },
+  };
+}
