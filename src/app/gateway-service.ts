@@ -37,6 +37,8 @@ export interface GatewayAnswer {
   ruleId: string | null;
   /** the id of the request-log entry written for this request */
   requestId: string;
+  /** that entry, complete once handle() resolves: what the HTTP layer logs and counts (service, result, rule) */
+  log: RequestLogEntry;
 }
 
 export interface GatewayDeps {
@@ -82,6 +84,7 @@ export class GatewayService {
         reset: false,
         ruleId: entry.ruleId,
         requestId: entry.id,
+        log: entry,
       },
       outcome.fault ?? null,
     );
@@ -101,7 +104,7 @@ export class GatewayService {
     entry.error = outcome.error;
     entry.response = outcome.xml;
     this.deps.requestLog.append(entry);
-    return { status: 413, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: 0, reset: false, ruleId: null, requestId: entry.id };
+    return { status: 413, contentType: XML_CONTENT_TYPE, body: toGbkBytes(outcome.xml), xml: outcome.xml, delayMs: 0, reset: false, ruleId: null, requestId: entry.id, log: entry };
   }
 
   private async process(request: GatewayRequest, entry: RequestLogEntry): Promise<Outcome> {

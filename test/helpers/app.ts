@@ -20,9 +20,15 @@ export interface TestApp {
 
 /** A fresh app on its own database with a clock that only moves when told. */
 export async function createTestApp(
-  options: { now?: number; notify?: Pick<ContextOptions, 'notifyIntervalMs' | 'notifyRetryDelaysMs' | 'notifyMaxAttempts'> } = {},
+  options: {
+    now?: number;
+    notify?: Pick<ContextOptions, 'notifyIntervalMs' | 'notifyRetryDelaysMs' | 'notifyMaxAttempts'>;
+    /** the app's own log and metrics (default: the context's), the metrics counting the store's database errors too */
+    observe?: Pick<ContextOptions, 'logger' | 'metrics'>;
+  } = {},
 ): Promise<TestApp> {
-  const store = await createTestStore();
+  const metrics = options.observe?.metrics;
+  const store = await createTestStore({ logger: options.observe?.logger, onDatabaseError: metrics && (() => metrics.databaseError()) });
   const time = { ms: options.now ?? FIXED_NOW };
   const errors: unknown[] = [];
   const ctx = await createContext({
@@ -32,6 +38,7 @@ export async function createTestApp(
     onError: (error) => errors.push(error),
     defaultRules: await loadDefaultRules(),
     ...options.notify,
+    ...options.observe,
   });
   return {
     app: createApp(ctx),
