@@ -3,7 +3,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { AppContext } from '../app/context.ts';
 import { apiRouter } from './api/api-router.ts';
 import { requireBearer } from './api/auth.ts';
-import { jsonErrorHandler } from './api/json.ts';
+import { jsonErrorHandler, sendErrors } from './api/json.ts';
 import { gatewayHandler, gatewayListener, gatewayPath } from './gateway-routes.ts';
 import { type HostOptions, allowedHostNames, hostGuard } from './host-allow-list.ts';
 import { createPages } from './pages/index.ts';
@@ -30,9 +30,7 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
   // after the gateway (a POS may use any name) and the health check, before everything that reads or changes data
   app.use(hostGuard(allowedHostNames(options.hosts)));
   app.use('/api', apiRouter(ctx, { adminToken: options.adminToken ?? null }));
-  app.use('/api', (_req: Request, res: Response) => {
-    res.status(404).json({ errors: { path: 'not found' } });
-  });
+  app.use('/api', (_req: Request, res: Response) => sendErrors(res, 404, { path: 'not found' }));
   // The pages end in their own not-found and error pages.
   app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret, logger: ctx.logger, databaseDown: async () => !(await ctx.store.ping(HEALTH_TIMEOUT_MS)) }));
   // the last guard, for what fails outside /api and the pages (the health check, the host check)
