@@ -11,6 +11,8 @@ import type { HostOptions } from './http/host-allow-list.ts';
 import { type OpenStoreOptions, openStore } from './store/db.ts';
 import { loadDefaultRules } from './store/default-rules.ts';
 import type { Store } from './store/store.ts';
+import { createLogger } from './telemetry/logger.ts';
+import { Metrics } from './telemetry/metrics.ts';
 
 /**
  * Where the data lives: a PostgreSQL server (`databaseUrl`), the embedded one in a folder (`dataDir`), a throw-away
@@ -61,11 +63,14 @@ export interface Started extends Database {
 
 /** Opens the database and builds the running mock over it; on a failure what was opened is closed again. */
 export async function startMock(options: StartOptions): Promise<Started> {
-  const { database: where, http = {}, ...contextOptions } = options;
-  const database = await openDatabase(where);
+  const { database: where, http = {}, ...given } = options;
+  // made first: the database's warnings and errors go to them from the moment it is opened
+  const logger = given.logger ?? createLogger();
+  const metrics = given.metrics ?? new Metrics();
+  const database = await openDatabase('store' in where ? where : { logger, onDatabaseError: () => metrics.databaseError(), ...where });
   let ctx: AppContext;
   try {
-    ctx = await createContext({ ...contextOptions, store: database.store, defaultRules: database.defaultRules });
+    ctx = await createContext({ ...given, logger, metrics, store: database.store, defaultRules: database.defaultRules });
   } catch (error) {
     await database.store.close().catch(() => undefined);
     throw error;

@@ -10,10 +10,13 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createHttpServer } from './http/http-server.ts';
 import { DataDirInUseError } from './store/data-dir-lock.ts';
 import { DefaultRulesError } from './store/default-rules.ts';
+import { type Logger, createLogger } from './telemetry/logger.ts';
+import { Metrics } from './telemetry/metrics.ts';
 
 /** One server: the mock started as configured, listening. Returns the URL and how to stop. */
-async function serve(config: Config): Promise<{ base: string; banner: string[]; stop: () => Promise<void> }> {
-  const { ctx, defaultRules, kind, createListener } = await startMock(startOptionsOf(config));
+async function serve(config: Config, logger: Logger): Promise<{ base: string; banner: string[]; stop: () => Promise<void> }> {
+  const metrics = new Metrics({ processMetrics: true });
+  const { ctx, defaultRules, kind, createListener } = await startMock({ ...startOptionsOf(config), logger, metrics });
   const server = createHttpServer(createListener()).listen(config.port, config.host);
   await once(server, 'listening');
 
@@ -40,7 +43,7 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
   return { base, banner, stop };
 }
 
-function onSignals(handler: (signal: string) => Promise<void>): void {
+function onSignals(logger: Logger, handler: (signal: string) => Promise<void>): void {
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -49,7 +52,7 @@ function onSignals(handler: (signal: string) => Promise<void>): void {
       handler(signal).then(
         () => process.exit(0),
         (error: unknown) => {
-          console.error(error);
+          logger.error({ err: error }, `${signal}: shutting down failed`);
           process.exit(1);
         },
       );
@@ -59,31 +62,32 @@ function onSignals(handler: (signal: string) => Promise<void>): void {
 
 /** What `npm start` and `mapi-mock serve` run: the configuration from the environment, then one server or WORKERS. */
 export async function runServer(): Promise<void> {
-  // A stray rejection is logged, never a reason to take the gateway down under a POS.
-  process.on('unhandledRejection', (reason) => console.error('unhandled rejection:', reason));
   const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel });
+  // A stray rejection is logged, never a reason to take the gateway down under a POS.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   let workers = config.workers;
   if (workers > 1 && !config.databaseUrl) {
-    console.warn('WORKERS > 1 needs DATABASE_URL: the embedded database belongs to one process. Running one.');
+    logger.warn('WORKERS > 1 needs DATABASE_URL: the embedded database belongs to one process. Running one.');
     workers = 1;
   }
-  if (workers > 1 && cluster.isPrimary) return primary(config, workers);
+  if (workers > 1 && cluster.isPrimary) return primary(config, workers, logger);
 
-  const server = await serve(config);
+  const server = await serve(config, logger);
   if (cluster.isWorker) {
     process.send?.({ banner: server.banner });
   } else {
     for (const line of server.banner) console.log(line);
     warnIfOpen(config);
   }
-  onSignals(async (signal) => {
-    if (!cluster.isWorker) console.log(`${signal}: shutting down`);
+  onSignals(logger, async (signal) => {
+    if (!cluster.isWorker) logger.info(`${signal}: shutting down`);
     await server.stop();
   });
 }
 
 /** Several processes share the port (both cores busy); each has its own pool and in-memory rules. */
-function primary(config: Config, workers: number): void {
+function primary(config: Config, workers: number, logger: Logger): void {
   let stopping = false;
   let printed = false;
   const fork = () => {
@@ -100,12 +104,12 @@ function primary(config: Config, workers: number): void {
   for (let i = 0; i < workers; i++) fork();
   cluster.on('exit', (worker, code) => {
     if (stopping) return;
-    console.error(`worker ${worker.process.pid} exited (${code}); starting another`);
+    logger.error(`worker ${worker.process.pid} exited (${code}); starting another`);
     fork();
   });
-  onSignals(async (signal) => {
+  onSignals(logger, async (signal) => {
     stopping = true;
-    console.log(`${signal}: shutting down ${workers} workers`);
+    logger.info(`${signal}: shutting down ${workers} workers`);
     const exits = Object.values(cluster.workers ?? {}).map((worker) => {
       worker!.process.kill('SIGTERM');
       return once(worker!, 'exit');

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import type { Rule } from '../core/rules/types.ts';
 import type { Partner } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
+import { type Logger, createLogger } from '../telemetry/logger.ts';
+import { Metrics } from '../telemetry/metrics.ts';
 import { ChangeSync } from './change-sync.ts';
 import { OffsetClock } from './clock.ts';
 import { GatewayService } from './gateway-service.ts';
@@ -32,6 +34,10 @@ export interface AppContext {
   cases: CaseService;
   /** signs page sessions and CSRF tokens; the same on every instance sharing the database */
   secret: string;
+  /** this mock's log */
+  logger: Logger;
+  /** this mock's metrics (GET /metrics), on a registry of its own */
+  metrics: Metrics;
   /** writes what is pending (request log, rule hits) */
   flush(): Promise<void>;
   /** flushes and closes the store */
@@ -47,6 +53,11 @@ export interface ContextOptions {
   /** the default rules (rules/*.json, loaded by the caller) */
   defaultRules: readonly Rule[];
   clock?: OffsetClock;
+  /** this mock's log (default: one of its own, at info, on standard output) */
+  logger?: Logger;
+  /** this mock's metrics (default: a registry of its own) */
+  metrics?: Metrics;
+  /** background failures (writing the request log, a sync, a notification round); default: logged as errors */
   onError?: (error: unknown) => void;
   logIntervalMs?: number;
   /** how much of the request log is kept (default DEFAULT_RETENTION) */
@@ -64,12 +75,14 @@ export interface ContextOptions {
 export async function createContext(options: ContextOptions): Promise<AppContext> {
   const { store } = options;
   const clock = options.clock ?? new OffsetClock();
-  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const logger = options.logger ?? createLogger();
+  const metrics = options.metrics ?? new Metrics();
+  const onError = options.onError ?? ((error: unknown) => logger.error({ err: error }, 'background task failed'));
   const partners = new PartnerCache(store);
   await seedPartner(store, options.defaultPartner, options.forceDefaultKey ?? false);
   const secret = await store.getOrCreateSetting('session_secret', randomBytes(32).toString('hex'));
   // the rule service refreshes through the sync (bound below), which reloads the rule service
-  const rules = new RuleService(store, options.defaultRules, (partner) => clock.now(partner), () => sync.refresh());
+  const rules = new RuleService(store, options.defaultRules, (partner) => clock.now(partner), () => sync.refresh(), (rule) => metrics.ruleHit(rule.id));
   const sync: ChangeSync = new ChangeSync(
     store,
     async () => {
@@ -87,6 +100,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     retryDelaysMs: options.notifyRetryDelaysMs,
     maxAttempts: options.notifyMaxAttempts,
     onError,
+    onDelivery: (outcome) => metrics.notificationDelivery(outcome),
   });
   notifier.start();
   const retention = new RequestLogRetention(store, options.requestLogRetention ?? DEFAULT_RETENTION, { onError });
@@ -109,6 +123,8 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     notifier,
     defaultPartner: options.defaultPartner,
     secret,
+    logger,
+    metrics,
     flush,
     async close() {
       if (closed) return;

@@ -26,6 +26,8 @@ export interface GatewayAnswer extends Answer {
   ruleId: string | null;
   /** the id of the request-log entry written for this request */
   requestId: string;
+  /** that entry, complete once handle() resolves: what the HTTP layer logs and counts (service, result, rule) */
+  log: RequestLogEntry;
 }
 
 export interface GatewayDeps {
@@ -60,7 +62,7 @@ export class GatewayService {
     entry.response = answer.reset ? '(connection dropped: fault reset)' : answer.xml;
     entry.latencyMs = performance.now() - started + answer.delayMs;
     this.deps.requestLog.append(entry);
-    return { ...answer, ruleId: entry.ruleId, requestId: entry.id };
+    return { ...answer, ruleId: entry.ruleId, requestId: entry.id, log: entry };
   }
 
   /** A body over the limit: the XML gateway error with HTTP 413, logged like any other request. */
@@ -70,7 +72,7 @@ export class GatewayService {
     entry.error = answer.error;
     entry.response = answer.xml;
     this.deps.requestLog.append(entry);
-    return { ...answer, ruleId: null, requestId: entry.id };
+    return { ...answer, ruleId: null, requestId: entry.id, log: entry };
   }
 
   private async process(request: GatewayRequest, entry: RequestLogEntry): Promise<Answer> {

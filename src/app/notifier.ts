@@ -25,6 +25,8 @@ export interface NotifierOptions {
   maxAttempts?: number;
   timeoutMs?: number;
   onError?: (error: unknown) => void;
+  /** told the outcome of every delivery attempt (the metrics count them) */
+  onDelivery?: (outcome: 'delivered' | 'retry' | 'failed') => void;
 }
 
 /**
@@ -130,6 +132,7 @@ export class Notifier {
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
   private readonly onError: (error: unknown) => void;
+  private readonly onDelivery: (outcome: 'delivered' | 'retry' | 'failed') => void;
 
   constructor(private readonly store: Store, options: NotifierOptions = {}) {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
@@ -137,6 +140,7 @@ export class Notifier {
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.onError = options.onError ?? ((error) => console.error(error));
+    this.onDelivery = options.onDelivery ?? (() => {});
   }
 
   start(): void {
@@ -169,6 +173,7 @@ export class Notifier {
   private async deliver(notification: NotificationRecord): Promise<void> {
     const attempt = await this.send(notification);
     await this.store.finishNotificationAttempt(notification.id, attempt);
+    this.onDelivery(attempt.status === 'pending' ? 'retry' : attempt.status);
   }
 
   private async send(n: NotificationRecord): Promise<NotificationAttempt> {

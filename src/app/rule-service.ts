@@ -40,6 +40,8 @@ export class RuleService {
      * so that the poller does not rebuild the index a second time for the version bump this change made.
      */
     private readonly afterChange: () => Promise<void> = () => this.reload(),
+    /** told every hit as it is recorded (the metrics count them) */
+    private readonly onHit: (rule: StoredRule) => void = () => {},
   ) {}
 
   async reload(): Promise<void> {
@@ -89,6 +91,7 @@ export class RuleService {
 
   /** counted in memory, written by flushHits() */
   recordHit(rule: StoredRule, at: Date): void {
+    this.onHit(rule);
     const hit = this.pendingHits.get(rule.id);
     if (hit) {
       hit.count += 1;

@@ -7,6 +7,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { KnexStore } from './knex-store.ts';
 import { connectionTo, scratchServer } from './scratch-postgres.ts';
 import type { Store } from './store.ts';
+import type { Logger } from '../telemetry/logger.ts';
 
 export interface OpenStoreOptions {
   /** PostgreSQL server (pg driver); wins over the other two */
@@ -15,6 +16,10 @@ export interface OpenStoreOptions {
   dataDir?: string;
   /** a throw-away database on this process's scratch embedded PostgreSQL (tests, createApp()); wins over dataDir */
   inMemory?: boolean;
+  /** where the database's warnings go (a server away, an old data folder); default: the console */
+  logger?: Pick<Logger, 'warn'>;
+  /** told each failure at the database: a query, or an attempt to connect (the metrics count them) */
+  onDatabaseError?: () => void;
 }
 
 const { knex } = knexModule;
@@ -23,17 +28,23 @@ const EMBEDDED_POOL = 30;
 
 /** The one place that picks the database. The store is not migrated here: call `store.migrate()`. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const warn = (message: string) => (options.logger ? options.logger.warn(message) : console.warn(message));
+  const watch = (db: Knex): Knex => {
+    if (options.onDatabaseError) watchErrors(db, options.onDatabaseError);
+    return db;
+  };
   if (options.databaseUrl) {
     // while the server is away every acquire warns with a stack trace: its first line says all there is to say
-    const log = { warn: (message: unknown) => console.warn(`database: ${String(message).split('\n')[0]}`) };
-    const db = knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 10 }, log });
+    const log = { warn: (message: unknown) => warn(`database: ${String(message).split('\n')[0]}`) };
+    // compileSqlOnError: a failed query's message shows `$1`, not the values (a partner's key among them)
+    const db = watch(knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 10 }, log, compileSqlOnError: false }));
     await checkConnection(db);
     return new KnexStore(db, 'pg');
   }
   if (options.inMemory) {
     const scratch = await scratchServer();
     const name = await scratch.createDatabase();
-    const db = connectionTo(scratch.socketDir, name, { min: 0, max: 5, idleTimeoutMillis: 1000 });
+    const db = watch(connectionTo(scratch.socketDir, name, { min: 0, max: 5, idleTimeoutMillis: 1000 }));
     const drop = () => scratch.dropDatabase(name);
     await checkConnection(db, drop);
     return new KnexStore(db, 'embedded', drop);
@@ -44,7 +55,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const unlock = lockDataDir(dir);
   if (existsSync(join(dir, 'PG_VERSION'))) {
     // an earlier version kept PGlite's files here; PostgreSQL cannot read them, so they are left as they are
-    console.warn(`${dir} holds a PGlite database of an earlier mapi-mock: it is left untouched; the data now lives in ${join(dir, 'pg')}`);
+    warn(`${dir} holds a PGlite database of an earlier mapi-mock: it is left untouched; the data now lives in ${join(dir, 'pg')}`);
   }
   let server;
   try {
@@ -62,9 +73,15 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   };
   // The server is ours (max_connections 50): with 50 clients at once, 10 connections kept requests waiting for one
   // (bench:peers, two back-to-back pairs of runs: pay ~650 → ~1,250 req/s, query ~950 → ~1,330; refund about even).
-  const db = connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL });
+  const db = watch(connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL }));
   await checkConnection(db, stop);
   return new KnexStore(db, 'embedded', stop);
+}
+
+/** a failed query (knex's `query-error`) or a failed attempt to connect (tarn's `createFail`; the pool retries) */
+function watchErrors(db: Knex, onError: () => void): void {
+  db.on('query-error', () => onError());
+  (db.client as { pool?: { on(event: string, fn: () => void): void } }).pool?.on('createFail', () => onError());
 }
 
 async function checkConnection(db: Knex, cleanup?: () => Promise<void>): Promise<void> {

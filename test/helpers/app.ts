@@ -19,16 +19,24 @@ export interface TestApp {
 
 /** A fresh app on its own database with a clock that only moves when told. */
 export async function createTestApp(
-  options: { now?: number; notify?: Pick<ContextOptions, 'notifyIntervalMs' | 'notifyRetryDelaysMs' | 'notifyMaxAttempts'> } = {},
+  options: {
+    now?: number;
+    notify?: Pick<ContextOptions, 'notifyIntervalMs' | 'notifyRetryDelaysMs' | 'notifyMaxAttempts'>;
+    /** the app's own log and metrics (default: the context's), the metrics counting the store's database errors too */
+    observe?: Pick<ContextOptions, 'logger' | 'metrics'>;
+  } = {},
 ): Promise<TestApp> {
+  const metrics = options.observe?.metrics;
+  const store = await createTestStore({ logger: options.observe?.logger, onDatabaseError: metrics && (() => metrics.databaseError()) });
   const time = { ms: options.now ?? FIXED_NOW };
   const errors: unknown[] = [];
   const { ctx, createApp } = await startMock({
-    database: { store: await createTestStore() },
+    database: { store },
     defaultPartner: { id: PARTNER, key: KEY },
     clock: new OffsetClock(() => time.ms),
     onError: (error) => errors.push(error),
     ...options.notify,
+    ...options.observe,
   });
   return {
     app: createApp(),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createDatabase, dropDatabase, openStore } from '../../src/store/db.ts';
+import { type OpenStoreOptions, createDatabase, dropDatabase, openStore } from '../../src/store/db.ts';
 import type { Refund, Trade } from '../../src/core/types.ts';
 import type { RequestLogEntry, Store } from '../../src/store/store.ts';
 
@@ -7,10 +7,10 @@ import type { RequestLogEntry, Store } from '../../src/store/store.ts';
  * A migrated store of this test file's own: a fresh database on the server of DATABASE_URL (dropped again by
  * close()), or else a throw-away database on the embedded PostgreSQL. Test files can therefore run in parallel.
  */
-export async function createTestStore(): Promise<Store> {
+export async function createTestStore(options: Pick<OpenStoreOptions, 'logger' | 'onDatabaseError'> = {}): Promise<Store> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const store = await openStore({ inMemory: true });
+    const store = await openStore({ inMemory: true, ...options });
     await store.migrate();
     return store;
   }
@@ -18,7 +18,7 @@ export async function createTestStore(): Promise<Store> {
   const databaseUrl = await createDatabase(serverUrl, name);
   let store: Store | undefined;
   try {
-    store = await openStore({ databaseUrl });
+    store = await openStore({ databaseUrl, ...options });
     await store.migrate();
   } catch (err) {
     await store?.close();

@@ -133,7 +133,7 @@ test('an unexpected failure answers a bare JSON 500, never a stack trace', async
   ctx.mock.method(t.ctx.store, 'listTrades', async () => {
     throw new Error('the database is on fire');
   });
-  const logged = ctx.mock.method(console, 'error', () => {});
+  const logged = ctx.mock.method(t.ctx.logger, 'error', () => {});
   const res = await api().get('/api/trades');
   assert.deepEqual([res.status, res.body], [500, { errors: { server: 'internal error' } }]);
   assert.equal(logged.mock.callCount(), 1);
