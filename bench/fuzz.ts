@@ -61,11 +61,11 @@ function writeReproducer(index: number, req: FuzzRequest, res: FuzzResponse | nu
 
 async function main(): Promise<void> {
   const { store, label, cleanup } = await openFuzzStore();
-  await store.migrate();
+  await store.database.migrate();
   const backgroundErrors: unknown[] = [];
   // no retention: the log must end with one entry per request sent, however many that is
   const ctx = await createContext({
-    store, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: (e) => backgroundErrors.push(e),
+    stores: store, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: (e) => backgroundErrors.push(e),
     requestLogRetention: { maxEntries: null, maxAgeHours: null },
   });
   const server = createHttpServer(createApp(ctx)).listen(0, '127.0.0.1');
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   server.close();
 
   await ctx.flush();
-  const logged = await store.countRequests();
+  const logged = await store.requestLog.count();
   const lost = COUNT - logged;
   console.log(`\nrequests:        ${COUNT} in ${seconds.toFixed(1)} s (${Math.round(COUNT / seconds)} req/s, machine shared: noisy)`);
   for (const [shape, { sent, failed }] of [...byShape].sort()) console.log(`  ${shape.padEnd(22)} ${String(sent).padStart(7)} sent, ${failed} failed`);

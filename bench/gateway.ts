@@ -172,10 +172,10 @@ function customRules(count: number): Rule[] {
 async function installRules(env: NodeJS.ProcessEnv, count: number): Promise<void> {
   const store = await openStore(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR! });
   try {
-    await store.migrate();
-    await store.importCustomRules(customRules(count), 'replace');
+    await store.database.migrate();
+    await store.rules.importCustom(customRules(count), 'replace');
   } finally {
-    await store.close();
+    await store.database.close();
   }
 }
 

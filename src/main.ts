@@ -15,10 +15,10 @@ import { DefaultRulesError, loadDefaultRules } from './store/default-rules.ts';
 /** One server: open the store, migrate, load the rules, listen. Returns the URL and how to stop. */
 async function serve(config: Config): Promise<{ base: string; banner: string[]; stop: () => Promise<void> }> {
   const defaultRules = await loadDefaultRules();
-  const store = await openStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
-  await store.migrate();
+  const stores = await openStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+  await stores.database.migrate();
   const ctx = await createContext({
-    store,
+    stores,
     defaultPartner: { id: config.defaultPartnerId, key: config.defaultPartnerKey },
     forceDefaultKey: Boolean(process.env.DEFAULT_PARTNER_KEY),
     defaultRules,
@@ -38,7 +38,7 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     `  partner:    ${partner.id}`,
     `  MD5 key:    ${partner.key}`,
     `  rules:      ${ctx.rules.list().length} (${defaultRules.length} default)`,
-    `  database:   ${store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}/pg/`}`,
+    `  database:   ${ctx.database.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}/pg/`}`,
   ];
   const stop = async () => {
     server.close();

@@ -40,11 +40,11 @@ test('Ctrl-C (SIGINT to the whole process group) writes every logged request bef
   const [code] = (await exited) as [number | null];
   assert.equal(code, 0);
 
-  const store = await openStore({ dataDir });
+  const stores = await openStore({ dataDir });
   try {
-    await store.migrate();
-    assert.equal(await store.countRequests(), 5);
+    await stores.database.migrate();
+    assert.equal(await stores.requestLog.count(), 5);
   } finally {
-    await store.close();
+    await stores.database.close();
   }
 });

@@ -4,7 +4,9 @@ import { checkRequest, readRequest } from '../core/gateway.ts';
 import type { Fault } from '../core/rules/types.ts';
 import type { Fields } from '../core/types.ts';
 import { XML_CONTENT_TYPE, renderGatewayError, renderSuccess, toGbkBytes } from '../core/xml.ts';
-import type { RequestLogEntry, Store } from '../store/store.ts';
+import type { NotificationStore } from '../store/notification-store.ts';
+import type { RequestLogEntry } from '../store/records.ts';
+import type { TradeStore } from '../store/trade-store.ts';
 import type { Clock } from './clock.ts';
 import { enqueueNotices } from './notifier.ts';
 import type { PartnerCache } from './partner-cache.ts';
@@ -40,7 +42,8 @@ export interface GatewayAnswer {
 }
 
 export interface GatewayDeps {
-  store: Store;
+  trades: TradeStore;
+  notifications: NotificationStore;
   partners: PartnerCache;
   clock: Clock;
   requestLog: RequestLogWriter;
@@ -145,7 +148,7 @@ export class GatewayService {
     const { decision, rule, notices } = await runRequest(this.deps, verdict, params, now);
     if (notices.length > 0) {
       // after the commit, and never at the cost of the answer: the change stands whether or not it is notified
-      await enqueueNotices(this.deps.store, notices, { key: verdict.partner.key, now, params, charset, partnerNotifyUrl: verdict.partner.notifyUrl }).catch(
+      await enqueueNotices(this.deps.notifications, notices, { key: verdict.partner.key, now, params, charset, partnerNotifyUrl: verdict.partner.notifyUrl }).catch(
         this.deps.onError ?? console.error,
       );
     }

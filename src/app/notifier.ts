@@ -5,7 +5,8 @@ import { charsetLabel, normalizeCharset, type Charset } from '../core/charset.ts
 import { percentEncode } from '../core/form.ts';
 import { buildNotification, notifyCharsetOf } from '../core/notify.ts';
 import type { Params } from '../core/types.ts';
-import type { NotificationAttempt, NotificationRecord, Store } from '../store/store.ts';
+import type { NotificationStore } from '../store/notification-store.ts';
+import type { NotificationAttempt, NotificationRecord } from '../store/records.ts';
 import type { Notice } from './run-request.ts';
 
 /** waits after the 1st, 2nd, … failed attempt; the last one repeats */
@@ -32,7 +33,7 @@ export interface NotifierOptions {
  * (`partnerNotifyUrl`, sent in the charset of the request that caused the notification).
  */
 export async function enqueueNotices(
-  store: Store,
+  notifications: NotificationStore,
   notices: readonly Notice[],
   context: { key: string; now: Date; params: Params; charset: Charset; partnerNotifyUrl?: string | null },
 ): Promise<void> {
@@ -48,7 +49,7 @@ export async function enqueueNotices(
       charset,
       ...(notice.refund ? { refund: notice.refund } : {}),
     });
-    await store.insertNotification({
+    await notifications.insert({
       id: randomUUID(),
       partner: notice.trade.partner,
       partnerTransId: notice.trade.partnerTransId,
@@ -130,7 +131,7 @@ export class Notifier {
   private readonly timeoutMs: number;
   private readonly onError: (error: unknown) => void;
 
-  constructor(private readonly store: Store, options: NotifierOptions = {}) {
+  constructor(private readonly store: NotificationStore, options: NotifierOptions = {}) {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.retryDelaysMs = options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -161,13 +162,13 @@ export class Notifier {
   }
 
   private async round(): Promise<void> {
-    const due = await this.store.claimDueNotifications(BATCH, LEASE_SECONDS);
+    const due = await this.store.claimDue(BATCH, LEASE_SECONDS);
     await Promise.all(due.map((n) => this.deliver(n).catch(this.onError)));
   }
 
   private async deliver(notification: NotificationRecord): Promise<void> {
     const attempt = await this.send(notification);
-    await this.store.finishNotificationAttempt(notification.id, attempt);
+    await this.store.finishAttempt(notification.id, attempt);
   }
 
   private async send(n: NotificationRecord): Promise<NotificationAttempt> {

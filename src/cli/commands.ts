@@ -4,32 +4,32 @@ import { RuleService } from '../app/rule-service.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { openStore } from '../store/db.ts';
 import { loadDefaultRules } from '../store/default-rules.ts';
-import type { Store } from '../store/store.ts';
+import type { Database, Stores } from '../store/stores.ts';
 import { type Io, UsageError } from './io.ts';
 
-function describe(config: Config, store: Store): string {
-  return store.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `the embedded database in ${config.dataDir}/`;
+function describe(config: Config, database: Database): string {
+  return database.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `the embedded database in ${config.dataDir}/`;
 }
 
-async function withStore<T>(env: NodeJS.ProcessEnv, fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
+async function withStore<T>(env: NodeJS.ProcessEnv, fn: (stores: Stores, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig(env);
-  const store = await openStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+  const stores = await openStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
   try {
-    await store.migrate();
-    return await fn(store, config);
+    await stores.database.migrate();
+    return await fn(stores, config);
   } finally {
-    await store.close();
+    await stores.database.close();
   }
 }
 
 export async function migrateCommand(env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  await withStore(env, async (store, config) => io.out(`migrated ${describe(config, store)}`));
+  await withStore(env, async (stores, config) => io.out(`migrated ${describe(config, stores.database)}`));
   return 0;
 }
 
 export async function exportRulesCommand(env: NodeJS.ProcessEnv, io: Io, out: string | undefined): Promise<number> {
-  const json = await withStore(env, async (store) => {
-    const rules = new RuleService(store, [], () => new Date());
+  const json = await withStore(env, async (stores) => {
+    const rules = new RuleService(stores.rules, [], () => new Date());
     await rules.reload();
     return { exportedAt: new Date().toISOString(), rules: rules.exportRules() };
   });
@@ -59,14 +59,14 @@ export async function importRulesCommand(env: NodeJS.ProcessEnv, io: Io, file: s
     return 1;
   }
   const defaults = await loadDefaultRules();
-  return withStore(env, async (store, config) => {
-    const result = await new RuleService(store, defaults, () => new Date()).importRules(input, mode);
+  return withStore(env, async (stores, config) => {
+    const result = await new RuleService(stores.rules, defaults, () => new Date()).importRules(input, mode);
     if (!result.ok) {
       io.err(`${file}: nothing imported; the rules are refused:`);
       for (const [path, message] of Object.entries(result.errors)) io.err(`  ${path}: ${message}`);
       return 1;
     }
-    io.out(`imported ${result.rules.length} rule(s) into ${describe(config, store)} (${mode})`);
+    io.out(`imported ${result.rules.length} rule(s) into ${describe(config, stores.database)} (${mode})`);
     return 0;
   });
 }

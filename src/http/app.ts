@@ -17,8 +17,8 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
   app.use(gatewayHandler(ctx.gateway));
   // tells the truth about the database: a load balancer or a script waiting for start-up can rely on it
   app.get('/healthz', async (_req, res) => {
-    const up = await ctx.store.ping(HEALTH_TIMEOUT_MS);
-    res.status(up ? 200 : 503).json({ ok: up, store: ctx.store.kind, database: up ? 'up' : 'down', requestLog: { lost: ctx.requestLog.lost } });
+    const up = await ctx.database.ping(HEALTH_TIMEOUT_MS);
+    res.status(up ? 200 : 503).json({ ok: up, store: ctx.database.kind, database: up ? 'up' : 'down', requestLog: { lost: ctx.requestLog.lost } });
   });
   // after the gateway (a POS may use any name) and the health check, before everything that reads or changes data
   app.use(hostGuard(allowedHostNames(options.hosts)));
@@ -27,7 +27,7 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
     res.status(404).json({ errors: { path: 'not found' } });
   });
   // The pages end in their own not-found and error pages.
-  app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret, databaseDown: async () => !(await ctx.store.ping(HEALTH_TIMEOUT_MS)) }));
+  app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret, databaseDown: async () => !(await ctx.database.ping(HEALTH_TIMEOUT_MS)) }));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     console.error(error);
     if (!res.headersSent) res.status(500).json({ errors: { server: 'internal error' } });

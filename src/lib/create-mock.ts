@@ -81,13 +81,13 @@ function checkOptions(options: MockOptions): void {
 
 async function start(options: MockOptions, partner: Partner, onError: (error: unknown) => void, listenHost?: string): Promise<Running> {
   const defaultRules = await loadDefaultRules();
-  const store = await openStore(
+  const stores = await openStore(
     options.databaseUrl ? { databaseUrl: options.databaseUrl } : options.dataDir ? { dataDir: options.dataDir } : { inMemory: true },
   );
   try {
-    await store.migrate();
+    await stores.database.migrate();
     const ctx = await createContext({
-      store,
+      stores,
       defaultPartner: partner,
       forceDefaultKey: options.partner !== undefined,
       defaultRules,
@@ -96,7 +96,7 @@ async function start(options: MockOptions, partner: Partner, onError: (error: un
     });
     return { ctx, app: createHttpApp(ctx, { adminToken: options.adminToken ?? null, hosts: { listenHost, extra: options.allowedHosts } }) };
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await stores.database.close().catch(() => undefined);
     throw error;
   }
 }

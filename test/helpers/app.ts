@@ -3,7 +3,7 @@ import { OffsetClock } from '../../src/app/clock.ts';
 import { type AppContext, type ContextOptions, createContext } from '../../src/app/context.ts';
 import { createApp } from '../../src/http/app.ts';
 import { loadDefaultRules } from '../../src/store/default-rules.ts';
-import { createTestStore } from './db.ts';
+import { createTestStores } from './db.ts';
 
 export const PARTNER = '2088000000000001';
 export const KEY = '0123456789abcdefghijklmnopqrstuv';
@@ -22,11 +22,11 @@ export interface TestApp {
 export async function createTestApp(
   options: { now?: number; notify?: Pick<ContextOptions, 'notifyIntervalMs' | 'notifyRetryDelaysMs' | 'notifyMaxAttempts'> } = {},
 ): Promise<TestApp> {
-  const store = await createTestStore();
+  const stores = await createTestStores();
   const time = { ms: options.now ?? FIXED_NOW };
   const errors: unknown[] = [];
   const ctx = await createContext({
-    store,
+    stores,
     defaultPartner: { id: PARTNER, key: KEY },
     clock: new OffsetClock(() => time.ms),
     onError: (error) => errors.push(error),

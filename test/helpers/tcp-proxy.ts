@@ -78,17 +78,17 @@ export async function proxiedApp(serverUrl: string): Promise<ProxiedApp> {
   const name = `mapi_test_${randomBytes(6).toString('hex')}`;
   const direct = new URL(await createDatabase(serverUrl, name));
   const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-  const store = await openStore({ databaseUrl: throughProxy(direct.toString(), proxy) });
+  const stores = await openStore({ databaseUrl: throughProxy(direct.toString(), proxy) });
   let ctx: AppContext | undefined;
   const close = async () => {
     await ctx?.close().catch(() => undefined);
-    await store.close();
+    await stores.database.close();
     await proxy.close();
     await dropDatabase(serverUrl, name);
   };
   try {
-    await store.migrate();
-    ctx = await createContext({ store, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: () => undefined });
+    await stores.database.migrate();
+    ctx = await createContext({ stores, defaultPartner: { id: PARTNER, key: KEY }, defaultRules: await loadDefaultRules(), onError: () => undefined });
     return { app: createApp(ctx), ctx, proxy, close };
   } catch (error) {
     await close();

@@ -18,9 +18,9 @@ let two: { ctx: AppContext; app: Express };
 before(async () => {
   stores = await createSharedTestStores();
   const defaultRules = await loadDefaultRules();
-  const make = async (store: typeof stores.a) => {
+  const make = async (shared: typeof stores.a) => {
     const ctx = await createContext({
-      store,
+      stores: shared,
       defaultPartner: { id: PARTNER, key: KEY },
       defaultRules,
       clock: new OffsetClock(() => FIXED_NOW),

@@ -33,7 +33,7 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   // a failure because the database is away is said so (503), like /healthz and the pages; anything else as before
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent || (error as { status?: number }).status !== undefined) return apiErrorHandler(error, req, res, next);
-    void ctx.store.ping(1000).then((up) => {
+    void ctx.database.ping(1000).then((up) => {
       if (up || res.headersSent) apiErrorHandler(error, req, res, next);
       else sendErrors(res, 503, { database: 'the database cannot be reached; mapi-mock keeps trying on its own: try again in a few seconds' });
     });
