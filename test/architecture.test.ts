@@ -1,6 +1,7 @@
 // The shape of the code, checked from its sources so that a change that breaks it fails here rather than in a review:
 // src/core/ is pure (no web framework, database, environment, timers or clock), and the folders of src/ import each
 // other without a loop (core at the bottom; client, the library's HTTP client, only over core).
+// src/http and src/lib reach the database only through the services of the context, never a store.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -132,4 +133,42 @@ test('the loop check finds a loop', () => {
   const graph = new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])]]);
   assert.deepEqual(findCycle(graph), ['a', 'b', 'c', 'a']);
   assert.equal(findCycle(new Map([['a', new Set(['b'])]])), null);
+});
+
+/**
+ * The start-up code that opens the database and builds the context from its stores. Everything else in src/http and
+ * src/lib reaches the data through the services of the context.
+ */
+const COMPOSITION = new Set(['lib/create-mock.ts']);
+/** what src/http and src/lib may import from src/store: the shapes of the records, not a store */
+const STORE_RECORDS = 'store/records.ts';
+
+/** why a file of src/http or src/lib (path relative to src/) reaches past the services, or nothing */
+function storeProblems(name: string, text: string): string[] {
+  const problems: string[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (/\bctx\.stores?\b|\.stores\./.test(line.replace(/\/\/.*$/, ''))) problems.push(`${name}:${index + 1} reaches the stores past the services`);
+  });
+  if (COMPOSITION.has(name)) return problems;
+  for (const spec of importsOf(text)) {
+    if (!spec.startsWith('.')) continue;
+    const target = relative(src, join(src, name, '..', spec)).split(/[\\/]/).join('/');
+    if (target.startsWith('store/') && target !== STORE_RECORDS) problems.push(`${name} imports ${spec}`);
+  }
+  return problems;
+}
+
+test('src/http and src/lib reach the database only through the services of the context', () => {
+  const problems = ['http', 'lib'].flatMap((dir) =>
+    sources(join(src, dir)).flatMap((file) => storeProblems(relative(src, file).split(/[\\/]/).join('/'), readFileSync(file, 'utf8'))),
+  );
+  assert.deepEqual(problems, []);
+});
+
+test('the store check itself catches what it is for', () => {
+  assert.deepEqual(storeProblems('http/pages/x.ts', 'const e = await ctx.store.listRequestLog({});'), ['http/pages/x.ts:1 reaches the stores past the services']);
+  assert.deepEqual(storeProblems('http/pages/x.ts', 'await ctx.stores.requestLog.list({});'), ['http/pages/x.ts:1 reaches the stores past the services']);
+  assert.deepEqual(storeProblems('lib/x.ts', "import { TradeStore } from '../store/trade-store.ts';"), ["lib/x.ts imports ../store/trade-store.ts"]);
+  assert.deepEqual(storeProblems('http/api/x.ts', "import type { RequestLogEntry } from '../../store/records.ts';\nawait ctx.admin.listRequests({});"), []);
+  assert.deepEqual(storeProblems('lib/create-mock.ts', "import { openStore } from '../store/db.ts';"), []);
 });
