@@ -10,36 +10,36 @@ import { createApp, createListener } from './http/app.ts';
 import type { HostOptions } from './http/host-allow-list.ts';
 import { type OpenStoreOptions, openStore } from './store/db.ts';
 import { loadDefaultRules } from './store/default-rules.ts';
-import type { Store } from './store/store.ts';
+import type { Stores } from './store/stores.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { Metrics } from './telemetry/metrics.ts';
 
 /**
  * Where the data lives: a PostgreSQL server (`databaseUrl`), the embedded one in a folder (`dataDir`), a throw-away
  * database cloned from the migrated template of this process's scratch server (`inMemory`), or a store the caller
- * opened and migrated already (`store`: a test's database of its own, or two instances sharing one).
+ * opened and migrated already (`stores`: a test's database of its own, or two instances sharing one).
  */
-export type DatabaseOptions = OpenStoreOptions | { store: Store };
+export type DatabaseOptions = OpenStoreOptions | { stores: Stores };
 
-export interface Database {
-  store: Store;
+export interface OpenedDatabase {
+  stores: Stores;
   /** rules/*.json, read and checked before the database is opened */
   defaultRules: readonly Rule[];
-  kind: Store['kind'];
+  kind: Stores['database']['kind'];
 }
 
 /** The default rules and a migrated store (closed again when migrating fails). */
-export async function openDatabase(database: DatabaseOptions): Promise<Database> {
+export async function openDatabase(database: DatabaseOptions): Promise<OpenedDatabase> {
   const defaultRules = await loadDefaultRules();
-  if ('store' in database) return { store: database.store, defaultRules, kind: database.store.kind };
-  const store = await openStore(database);
+  if ('stores' in database) return { stores: database.stores, defaultRules, kind: database.stores.database.kind };
+  const stores = await openStore(database);
   try {
-    await store.migrate();
+    await stores.database.migrate();
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await stores.database.close().catch(() => undefined);
     throw error;
   }
-  return { store, defaultRules, kind: store.kind };
+  return { stores, defaultRules, kind: stores.database.kind };
 }
 
 /** what the pages and /api need of the HTTP side (the gateway answers any Host and needs no token) */
@@ -48,12 +48,12 @@ export interface HttpOptions {
   hosts?: HostOptions;
 }
 
-export interface StartOptions extends Omit<ContextOptions, 'store' | 'defaultRules'> {
+export interface StartOptions extends Omit<ContextOptions, 'stores' | 'defaultRules'> {
   database: DatabaseOptions;
   http?: HttpOptions;
 }
 
-export interface Started extends Database {
+export interface Started extends OpenedDatabase {
   ctx: AppContext;
   /** the Express app over the context (supertest, createMock) */
   createApp(): Express;
@@ -67,12 +67,12 @@ export async function startMock(options: StartOptions): Promise<Started> {
   // made first: the database's warnings and errors go to them from the moment it is opened
   const logger = given.logger ?? createLogger();
   const metrics = given.metrics ?? new Metrics();
-  const database = await openDatabase('store' in where ? where : { logger, onDatabaseError: () => metrics.databaseError(), ...where });
+  const database = await openDatabase('stores' in where ? where : { logger, onDatabaseError: () => metrics.databaseError(), ...where });
   let ctx: AppContext;
   try {
-    ctx = await createContext({ ...given, logger, metrics, store: database.store, defaultRules: database.defaultRules });
+    ctx = await createContext({ ...given, logger, metrics, stores: database.stores, defaultRules: database.defaultRules });
   } catch (error) {
-    await database.store.close().catch(() => undefined);
+    await database.stores.database.close().catch(() => undefined);
     throw error;
   }
   return {

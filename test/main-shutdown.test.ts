@@ -43,10 +43,10 @@ test('Ctrl-C (SIGINT to the whole process group) writes every logged request bef
   const logged = out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; error?: string });
   assert.deepEqual(logged.filter((line) => line.msg === 'gateway request').map((line) => line.error), Array(5).fill('ILLEGAL_PARTNER'));
 
-  const { store } = await openDatabase({ dataDir });
+  const { stores } = await openDatabase({ dataDir });
   try {
-    assert.equal(await store.countRequests(), 5);
+    assert.equal(await stores.requestLog.count(), 5);
   } finally {
-    await store.close();
+    await stores.database.close();
   }
 });

@@ -1,6 +1,8 @@
 import { FormError, type RawPair, parseUrlEncoded } from '../core/form.ts';
 import { type Answer, answerInvalid, checkRequest, errorAnswer, readRequest } from '../core/gateway.ts';
-import type { RequestLogEntry, Store } from '../store/store.ts';
+import type { NotificationStore } from '../store/notification-store.ts';
+import type { RequestLogEntry } from '../store/records.ts';
+import type { TradeStore } from '../store/trade-store.ts';
 import type { OffsetClock } from './clock.ts';
 import { timeOrderedId } from './ids.ts';
 import { enqueueNotices } from './notifier.ts';
@@ -31,7 +33,8 @@ export interface GatewayAnswer extends Answer {
 }
 
 export interface GatewayDeps {
-  store: Store;
+  trades: TradeStore;
+  notifications: NotificationStore;
   partners: PartnerCache;
   clock: OffsetClock;
   requestLog: RequestLogWriter;
@@ -104,7 +107,7 @@ export class GatewayService {
     const { answer, rule, notices } = await runRequest(this.deps, verdict, now);
     if (notices.length > 0) {
       // after the commit, and never at the cost of the answer: the change stands whether or not it is notified
-      await enqueueNotices(this.deps.store, notices, { key: verdict.partner.key, now, at: entry.at, params, charset, partnerNotifyUrl: verdict.partner.notifyUrl }).catch(
+      await enqueueNotices(this.deps.notifications, notices, { key: verdict.partner.key, now, at: entry.at, params, charset, partnerNotifyUrl: verdict.partner.notifyUrl }).catch(
         this.deps.onError ?? console.error,
       );
     }

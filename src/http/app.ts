@@ -19,8 +19,8 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
   app.use(gatewayHandler(ctx.gateway, ctx));
   // tells the truth about the database: a load balancer or a script waiting for start-up can rely on it
   app.get('/healthz', async (_req, res) => {
-    const up = await ctx.store.ping(HEALTH_TIMEOUT_MS);
-    res.status(up ? 200 : 503).json({ ok: up, store: ctx.store.kind, database: up ? 'up' : 'down', requestLog: { lost: ctx.requestLog.lost } });
+    const up = await ctx.database.ping(HEALTH_TIMEOUT_MS);
+    res.status(up ? 200 : 503).json({ ok: up, store: ctx.database.kind, database: up ? 'up' : 'down', requestLog: { lost: ctx.requestLog.lost } });
   });
   // Prometheus' text format; behind the admin token when there is one (Prometheus sends it as a Bearer token), and
   // ahead of the host check like /healthz: a scraper reaches the box by whatever name it has, and no key is in it
@@ -32,7 +32,7 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
   app.use('/api', apiRouter(ctx, { adminToken: options.adminToken ?? null }));
   app.use('/api', (_req: Request, res: Response) => sendErrors(res, 404, { path: 'not found' }));
   // The pages end in their own not-found and error pages.
-  app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret, logger: ctx.logger, databaseDown: async () => !(await ctx.store.ping(HEALTH_TIMEOUT_MS)) }));
+  app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret, logger: ctx.logger, databaseDown: async () => !(await ctx.database.ping(HEALTH_TIMEOUT_MS)) }));
   // the last guard, for what fails outside /api and the pages (the health check, the host check)
   app.use(jsonErrorHandler({ logger: ctx.logger }));
   return app;

@@ -4,9 +4,8 @@ import { join, resolve } from 'node:path';
 import knexModule, { type Knex } from 'knex';
 import { lockDataDir } from './data-dir-lock.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
-import { KnexStore } from './knex-store.ts';
 import { connectionTo, scratchServer } from './scratch-postgres.ts';
-import type { Store } from './store.ts';
+import { createStores, type Stores } from './stores.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 export interface OpenStoreOptions {
@@ -26,8 +25,8 @@ const { knex } = knexModule;
 /** connections to the embedded server of a data folder; it allows 50 */
 const EMBEDDED_POOL = 30;
 
-/** The one place that picks the database. The store is not migrated here: call `store.migrate()`. */
-export async function openStore(options: OpenStoreOptions): Promise<Store> {
+/** The one place that picks the database; answers its stores. Not migrated here: call `stores.database.migrate()`. */
+export async function openStore(options: OpenStoreOptions): Promise<Stores> {
   const warn = (message: string) => (options.logger ? options.logger.warn(message) : console.warn(message));
   const watch = (db: Knex): Knex => {
     if (options.onDatabaseError) watchErrors(db, options.onDatabaseError);
@@ -39,7 +38,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     // compileSqlOnError: a failed query's message shows `$1`, not the values (a partner's key among them)
     const db = watch(knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 10 }, log, compileSqlOnError: false }));
     await checkConnection(db);
-    return new KnexStore(db, 'pg');
+    return createStores(db, 'pg');
   }
   if (options.inMemory) {
     const scratch = await scratchServer();
@@ -47,7 +46,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const db = watch(connectionTo(scratch.socketDir, name, { min: 0, max: 5, idleTimeoutMillis: 1000 }));
     const drop = () => scratch.dropDatabase(name);
     await checkConnection(db, drop);
-    return new KnexStore(db, 'embedded', drop);
+    return createStores(db, 'embedded', drop);
   }
   if (!options.dataDir) throw new Error('openStore: give databaseUrl, dataDir or inMemory');
   const dir = resolve(options.dataDir);
@@ -75,7 +74,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   // (bench:peers, two back-to-back pairs of runs: pay ~650 → ~1,250 req/s, query ~950 → ~1,330; refund about even).
   const db = watch(connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL }));
   await checkConnection(db, stop);
-  return new KnexStore(db, 'embedded', stop);
+  return createStores(db, 'embedded', stop);
 }
 
 /** a failed query (knex's `query-error`) or a failed attempt to connect (tarn's `createFail`; the pool retries) */

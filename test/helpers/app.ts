@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { OffsetClock } from '../../src/app/clock.ts';
 import type { AppContext, ContextOptions } from '../../src/app/context.ts';
 import { startMock } from '../../src/compose.ts';
-import { createTestStore } from './db.ts';
+import { createTestStores } from './db.ts';
 
 export const PARTNER = '2088000000000001';
 export const KEY = '0123456789abcdefghijklmnopqrstuv';
@@ -27,11 +27,11 @@ export async function createTestApp(
   } = {},
 ): Promise<TestApp> {
   const metrics = options.observe?.metrics;
-  const store = await createTestStore({ logger: options.observe?.logger, onDatabaseError: metrics && (() => metrics.databaseError()) });
+  const stores = await createTestStores({ logger: options.observe?.logger, onDatabaseError: metrics && (() => metrics.databaseError()) });
   const time = { ms: options.now ?? FIXED_NOW };
   const errors: unknown[] = [];
   const { ctx, createApp } = await startMock({
-    database: { store },
+    database: { stores },
     defaultPartner: { id: PARTNER, key: KEY },
     clock: new OffsetClock(() => time.ms),
     onError: (error) => errors.push(error),

@@ -112,7 +112,7 @@ test('with ADMIN_TOKEN, /metrics needs it as a Bearer token, as Prometheus sends
 test('a failing database query is counted, and the gateway answers XML SYSTEM_ERROR meanwhile', async () => {
   const metrics = new Metrics();
   const broken = await createTestApp({ observe: { metrics } });
-  const knex = (broken.ctx.store as unknown as { knex: Knex }).knex;
+  const knex = (broken.ctx.database as unknown as { knex: Knex }).knex;
   let closed = false;
   try {
     await knex.raw('alter table trades rename to trades_away');

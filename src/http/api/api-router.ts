@@ -31,6 +31,6 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   router.use('/notifications', notificationRouter(ctx));
   router.use('/cases', caseRouter(ctx.cases));
   // a failure because the database is away is said so (503), like /healthz and the pages
-  router.use(jsonErrorHandler({ logger: ctx.logger, databaseDown: async () => !(await ctx.store.ping(1000)) }));
+  router.use(jsonErrorHandler({ logger: ctx.logger, databaseDown: async () => !(await ctx.database.ping(1000)) }));
   return router;
 }
