@@ -51,7 +51,9 @@ test('SIGKILL during 16-way pay load, then a restart on the same data folder: no
       await Promise.all(
         acknowledged.slice(i, i + 16).map(async (id) => {
           const query = await gateway(child, { service: 'alipay.acquire.overseas.query', partner_trans_id: id });
-          if (query.fields.alipay_trans_status !== 'TRADE_SUCCESS') missing.push(id);
+          // what the query said, so that a failure tells a lost trade (TRADE_NOT_EXIST) from a server that errs
+          const said = [query.fields.alipay_trans_status, query.fields.result_code, query.fields.error].filter(Boolean).join('/');
+          if (query.fields.alipay_trans_status !== 'TRADE_SUCCESS') missing.push(`${id}: ${said || 'no fields'}`);
         }),
       );
     }
