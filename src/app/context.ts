@@ -8,6 +8,7 @@ import type { DatabaseStatus, Stores } from '../store/stores.ts';
 import { type Logger, createLogger } from '../telemetry/logger.ts';
 import { Metrics } from '../telemetry/metrics.ts';
 import { ChangeSync } from './change-sync.ts';
+import { PartnerAdmin } from './partner-admin.ts';
 import { OffsetClock } from './clock.ts';
 import { GatewayService } from './gateway-service.ts';
 import { Notifier } from './notifier.ts';
@@ -34,6 +35,8 @@ export interface AppContext {
   defaultPartner: Partner;
   /** what the pages, the API and the library do to the mock: rules, scenarios, partners, clocks, reset, ... */
   admin: AdminService;
+  /** the partners' own settings: keys, notify URL, test notifications */
+  partnerAdmin: PartnerAdmin;
   /** the integration test cases */
   cases: CaseService;
   /** signs page sessions and CSRF tokens; the same on every instance sharing the database */
@@ -133,6 +136,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     rules,
     requestLog,
   });
+  const partnerAdmin = new PartnerAdmin({ partners, sync, clock, defaultPartner: options.defaultPartner, flush });
   let closed = false;
   const ctx: AppContext = {
     stores,
@@ -147,6 +151,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     notifier,
     defaultPartner: options.defaultPartner,
     admin,
+    partnerAdmin,
     cases,
     secret,
     logger,

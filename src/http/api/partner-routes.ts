@@ -1,11 +1,10 @@
 // /api/partners/:id: the default notification URL, a test notification, and removing a partner.
 import { Router } from 'express';
 import type { AppContext } from '../../app/context.ts';
-import { PartnerAdmin } from '../../app/partner-admin.ts';
 import { objectBody, sendErrors } from './json.ts';
 
 export function partnerRouter(ctx: AppContext): Router {
-  const partners = new PartnerAdmin(ctx);
+  const partners = ctx.partnerAdmin;
   const router = Router();
 
   router.patch('/:id', async (req, res) => {

@@ -2,7 +2,7 @@
 // (forward, back to real time), and removing it after a confirmation page.
 import { type Request, type Response, Router } from 'express';
 import type { AppContext } from '../../app/context.ts';
-import { PartnerAdmin, type TestNotification } from '../../app/partner-admin.ts';
+import type { TestNotification } from '../../app/partner-admin.ts';
 import { page } from './pages-router.ts';
 import { formatTime, zoneLabel } from './request-format.ts';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, PARTNER_KEY_PATTERN, PARTNER_KEY_RULE } from '../../core/types.ts';
@@ -36,7 +36,7 @@ function field(req: Request, name: string): string {
 export function partnersPages(ctx: AppContext): Router {
   const router = Router();
   const admin = ctx.admin;
-  const partnerAdmin = new PartnerAdmin(ctx);
+  const { partnerAdmin } = ctx;
 
   const show = (req: Request, res: Response, view: PartnersView = {}, status = 200) => {
     renderPage(
