@@ -5,15 +5,30 @@ import { once } from 'node:events';
 import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { startMock, startOptionsOf } from './compose.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { createHttpServer } from './http/http-server.ts';
 import { DataDirInUseError } from './store/data-dir-lock.ts';
-import { DefaultRulesError } from './store/default-rules.ts';
+import { startDataDirServer } from './store/embedded-postgres.ts';
 
-/** One server: the mock started as configured, listening. Returns the URL and how to stop. */
+/**
+ * One server: the mock started as configured, listening. Returns the URL and how to stop.
+ * The embedded database's server starts first, and the rest of the mock (knex, the services, Express, the pages:
+ * most of a start on an existing data folder) loads while PostgreSQL starts in its own processes: hence the
+ * imports here rather than at the top of the file.
+ */
 async function serve(config: Config): Promise<{ base: string; banner: string[]; stop: () => Promise<void> }> {
-  const { ctx, defaultRules, kind, createListener } = await startMock(startOptionsOf(config));
+  const early = config.databaseUrl ? undefined : startDataDirServer(config.dataDir);
+  early?.catch(() => undefined); // its failure (a folder in use) is thrown below, once the imports are done
+  let modules;
+  try {
+    modules = await Promise.all([import('./compose.ts'), import('./http/http-server.ts')]);
+  } catch (error) {
+    await early?.then((server) => server.stop(), () => undefined);
+    throw error;
+  }
+  const [{ startMock, startOptionsOf }, { createHttpServer }] = modules;
+  const options = startOptionsOf(config);
+  if (early) options.database = { dataDir: config.dataDir, dataDirServer: await early };
+  const { ctx, defaultRules, kind, createListener } = await startMock(options);
   const server = createHttpServer(createListener()).listen(config.port, config.host);
   await once(server, 'listening');
 
@@ -120,7 +135,8 @@ function warnIfOpen(config: Config): void {
   }
 }
 
-export function exitOnStartError(error: unknown): never {
+export async function exitOnStartError(error: unknown): Promise<never> {
+  const { DefaultRulesError } = await import('./store/default-rules.ts');
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
   else if (error instanceof DefaultRulesError) console.error(`Default rules: ${error.message}`);
   else if (error instanceof DataDirInUseError) console.error(error.message);

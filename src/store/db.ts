@@ -1,9 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import knexModule, { type Knex } from 'knex';
-import { lockDataDir } from './data-dir-lock.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { type EmbeddedServer, startDataDirServer } from './embedded-postgres.ts';
 import { KnexStore } from './knex-store.ts';
 import { connectionTo, scratchServer } from './scratch-postgres.ts';
 import type { Store } from './store.ts';
@@ -15,6 +11,8 @@ export interface OpenStoreOptions {
   dataDir?: string;
   /** a throw-away database on this process's scratch embedded PostgreSQL (tests, createApp()); wins over dataDir */
   inMemory?: boolean;
+  /** dataDir's server, started already (npm start starts it while the rest loads): the store owns it from here */
+  dataDirServer?: EmbeddedServer;
 }
 
 const { knex } = knexModule;
@@ -39,27 +37,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     return new KnexStore(db, 'embedded', drop);
   }
   if (!options.dataDir) throw new Error('openStore: give databaseUrl, dataDir or inMemory');
-  const dir = resolve(options.dataDir);
-  await mkdir(dir, { recursive: true });
-  const unlock = lockDataDir(dir);
-  if (existsSync(join(dir, 'PG_VERSION'))) {
-    // an earlier version kept PGlite's files here; PostgreSQL cannot read them, so they are left as they are
-    console.warn(`${dir} holds a PGlite database of an earlier mapi-mock: it is left untouched; the data now lives in ${join(dir, 'pg')}`);
-  }
-  let server;
-  try {
-    server = await startEmbeddedPostgres({ clusterDir: join(dir, 'pg') });
-  } catch (error) {
-    unlock();
-    throw error;
-  }
-  const stop = async (): Promise<void> => {
-    try {
-      await server.stop();
-    } finally {
-      unlock();
-    }
-  };
+  const server = options.dataDirServer ?? (await startDataDirServer(options.dataDir));
+  const stop = () => server.stop();
   // The server is ours (max_connections 50): with 50 clients at once, 10 connections kept requests waiting for one
   // (bench:peers, two back-to-back pairs of runs: pay ~650 → ~1,250 req/s, query ~950 → ~1,330; refund about even).
   const db = connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL });
