@@ -1,19 +1,19 @@
 // npm run bench:start — from `npm start` to the first answer of GET /gateway.do, on a new data folder and on the
 // same folder again (existing), measured as bench:peers measures it (startMapiMock through npm), repeated.
-// Not a test: it prints figures. Options: --runs N (pairs, default 7); --compare DIR (another checkout, e.g. a
-// `git archive` of main with node_modules linked: its runs alternate with this tree's, so noise hits both alike).
+// Not a test: it prints figures. Options: --runs N (pairs, default 7); --compare DIR, repeatable (another checkout, e.g. a
+// `git archive` of main with node_modules linked: the trees' runs alternate, so noise hits both alike).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startMapiMock } from './peers/targets.ts';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '7' }, compare: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '7' }, compare: { type: 'string', multiple: true } } });
 const RUNS = Number(args.runs);
 // Ports of this benchmark: 18310 (override the base with BENCH_PORT).
 const PORT = Number(process.env.BENCH_PORT ?? 18300) + 10;
 
-const trees = [process.cwd(), ...(args.compare ? [args.compare] : [])];
+const trees = [process.cwd(), ...(args.compare ?? [])];
 const figures = new Map(trees.map((tree) => [tree, { new: [] as number[], existing: [] as number[] }]));
 
 async function pair(tree: string): Promise<void> {

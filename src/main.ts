@@ -11,9 +11,9 @@ import { startDataDirServer } from './store/embedded-postgres.ts';
 
 /**
  * One server: the mock started as configured, listening. Returns the URL and how to stop.
- * The embedded database's server starts first, and the rest of the mock (knex, the services, Express, the pages:
- * most of a start on an existing data folder) loads while PostgreSQL starts in its own processes: hence the
- * imports here rather than at the top of the file.
+ * The embedded database's server starts first, and the rest of the mock (knex, the services: most of a start on
+ * an existing data folder) loads while PostgreSQL starts in its own processes: hence the imports here rather than
+ * at the top of the file. The pages and /api load once the gateway listens (compose.ts, startServer).
  */
 async function serve(config: Config): Promise<{ base: string; banner: string[]; stop: () => Promise<void> }> {
   const early = config.databaseUrl ? undefined : startDataDirServer(config.dataDir);
@@ -25,12 +25,19 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     await early?.then((server) => server.stop(), () => undefined);
     throw error;
   }
-  const [{ startMock, startOptionsOf }, { createHttpServer }] = modules;
+  const [{ startServer, startOptionsOf }, { createHttpServer }] = modules;
   const options = startOptionsOf(config);
   if (early) options.database = { dataDir: config.dataDir, dataDirServer: await early };
-  const { ctx, defaultRules, kind, createListener } = await startMock(options);
-  const server = createHttpServer(createListener()).listen(config.port, config.host);
+  const { ctx, defaultRules, kind, listener, pages } = await startServer(options);
+  const server = createHttpServer(listener).listen(config.port, config.host);
   await once(server, 'listening');
+  // the pages and /api load after the gateway answers; a module that cannot load still fails the start
+  await pages.catch(async (error: unknown) => {
+    server.close();
+    server.closeAllConnections();
+    await ctx.close().catch(() => undefined);
+    throw error;
+  });
 
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
