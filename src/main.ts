@@ -15,7 +15,7 @@ import { startDataDirServer } from './store/embedded-postgres.ts';
  * an existing data folder) loads while PostgreSQL starts in its own processes: hence the imports here rather than
  * at the top of the file. The pages and /api load once the gateway listens (compose.ts, startServer).
  */
-async function serve(config: Config): Promise<{ base: string; banner: string[]; stop: () => Promise<void> }> {
+async function serve(config: Config): Promise<{ base: string; banner: string[]; stop: () => Promise<void>; pages: Promise<void> }> {
   const early = config.databaseUrl ? undefined : startDataDirServer(config.dataDir);
   early?.catch(() => undefined); // its failure (a folder in use) is thrown below, once the imports are done
   let modules;
@@ -31,13 +31,6 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
   const { ctx, defaultRules, kind, listener, pages } = await startServer(options);
   const server = createHttpServer(listener).listen(config.port, config.host);
   await once(server, 'listening');
-  // the pages and /api load after the gateway answers; a module that cannot load still fails the start
-  await pages.catch(async (error: unknown) => {
-    server.close();
-    server.closeAllConnections();
-    await ctx.close().catch(() => undefined);
-    throw error;
-  });
 
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -59,7 +52,7 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
     await once(server, 'close').catch(() => undefined);
     await ctx.close();
   };
-  return { base, banner, stop };
+  return { base, banner, stop, pages };
 }
 
 function onSignals(handler: (signal: string) => Promise<void>): void {
@@ -92,16 +85,22 @@ export async function runServer(): Promise<void> {
   if (workers > 1 && cluster.isPrimary) return primary(config, workers);
 
   const server = await serve(config);
+  // the gateway answers already: a signal from here on is a clean shutdown
+  onSignals(async (signal) => {
+    if (!cluster.isWorker) console.log(`${signal}: shutting down`);
+    await server.stop();
+  });
+  // the pages and /api load after the gateway answers; a module that cannot load still fails the start
+  await server.pages.catch(async (error: unknown) => {
+    await server.stop().catch(() => undefined);
+    throw error;
+  });
   if (cluster.isWorker) {
     process.send?.({ banner: server.banner });
   } else {
     for (const line of server.banner) console.log(line);
     warnIfOpen(config);
   }
-  onSignals(async (signal) => {
-    if (!cluster.isWorker) console.log(`${signal}: shutting down`);
-    await server.stop();
-  });
 }
 
 /** Several processes share the port (both cores busy); each has its own pool and in-memory rules. */
