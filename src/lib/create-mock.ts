@@ -8,6 +8,8 @@ import { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from '../config.ts';
 import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, PARTNER_KEY_PATTERN, PARTNER_KEY_RULE, type Partner } from '../core/types.ts';
 import { createHttpServer } from '../http/http-server.ts';
+// loaded with the library, not by startMock: a suite's first createApp() must not wait for Express and the pages
+import '../http/app.ts';
 import { MapiArgumentError, MapiMockError } from '../core/errors.ts';
 import { type MockHelpers, mockHelpers } from './mock-handle.ts';
 
