@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const { database, label, cleanup } = await fuzzDatabase();
   const backgroundErrors: unknown[] = [];
   // no retention: the log must end with one entry per request sent, however many that is
-  const { ctx, store, createApp } = await startMock({
+  const { ctx, stores, createApp } = await startMock({
     database, defaultPartner: { id: PARTNER, key: KEY }, onError: (e) => backgroundErrors.push(e),
     requestLogRetention: { maxEntries: null, maxAgeHours: null },
   });
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   server.close();
 
   await ctx.flush();
-  const logged = await store.countRequests();
+  const logged = await stores.requestLog.count();
   const lost = COUNT - logged;
   console.log(`\nrequests:        ${COUNT} in ${seconds.toFixed(1)} s (${Math.round(COUNT / seconds)} req/s, machine shared: noisy)`);
   for (const [shape, { sent, failed }] of [...byShape].sort()) console.log(`  ${shape.padEnd(22)} ${String(sent).padStart(7)} sent, ${failed} failed`);

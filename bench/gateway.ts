@@ -168,11 +168,11 @@ function customRules(count: number): Rule[] {
 }
 
 async function installRules(env: NodeJS.ProcessEnv, count: number): Promise<void> {
-  const { store } = await openDatabase(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR! });
+  const { stores } = await openDatabase(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR! });
   try {
-    await store.importCustomRules(customRules(count), 'replace');
+    await stores.rules.importCustom(customRules(count), 'replace');
   } finally {
-    await store.close();
+    await stores.database.close();
   }
 }
 

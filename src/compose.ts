@@ -10,34 +10,36 @@ import { gatewayListener, gatewayPath } from './http/gateway-routes.ts';
 import type { HostOptions } from './http/host-allow-list.ts';
 import { type OpenStoreOptions, openStore } from './store/db.ts';
 import { loadDefaultRules } from './store/default-rules.ts';
-import type { Store } from './store/store.ts';
+import type { Stores } from './store/stores.ts';
+import { createLogger } from './telemetry/logger.ts';
+import { Metrics } from './telemetry/metrics.ts';
 
 /**
  * Where the data lives: a PostgreSQL server (`databaseUrl`), the embedded one in a folder (`dataDir`), a throw-away
  * database cloned from the migrated template of this process's scratch server (`inMemory`), or a store the caller
- * opened and migrated already (`store`: a test's database of its own, or two instances sharing one).
+ * opened and migrated already (`stores`: a test's database of its own, or two instances sharing one).
  */
-export type DatabaseOptions = OpenStoreOptions | { store: Store };
+export type DatabaseOptions = OpenStoreOptions | { stores: Stores };
 
-export interface Database {
-  store: Store;
+export interface OpenedDatabase {
+  stores: Stores;
   /** rules/*.json, read and checked before the database is opened */
   defaultRules: readonly Rule[];
-  kind: Store['kind'];
+  kind: Stores['database']['kind'];
 }
 
 /** The default rules and a migrated store (closed again when migrating fails). */
-export async function openDatabase(database: DatabaseOptions): Promise<Database> {
+export async function openDatabase(database: DatabaseOptions): Promise<OpenedDatabase> {
   const defaultRules = await loadDefaultRules();
-  if ('store' in database) return { store: database.store, defaultRules, kind: database.store.kind };
-  const store = await openStore(database);
+  if ('stores' in database) return { stores: database.stores, defaultRules, kind: database.stores.database.kind };
+  const stores = await openStore(database);
   try {
-    await store.migrate();
+    await stores.database.migrate();
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await stores.database.close().catch(() => undefined);
     throw error;
   }
-  return { store, defaultRules, kind: store.kind };
+  return { stores, defaultRules, kind: stores.database.kind };
 }
 
 /** what the pages and /api need of the HTTP side (the gateway answers any Host and needs no token) */
@@ -46,12 +48,12 @@ export interface HttpOptions {
   hosts?: HostOptions;
 }
 
-export interface StartOptions extends Omit<ContextOptions, 'store' | 'defaultRules'> {
+export interface StartOptions extends Omit<ContextOptions, 'stores' | 'defaultRules'> {
   database: DatabaseOptions;
   http?: HttpOptions;
 }
 
-export interface Started extends Database {
+export interface Started extends OpenedDatabase {
   ctx: AppContext;
   /** the Express app over the context (supertest, createMock) */
   createApp(): Express;
@@ -61,10 +63,10 @@ export interface Started extends Database {
 
 /** Opens the database and builds the running mock over it; on a failure what was opened is closed again. */
 export async function startMock(options: StartOptions): Promise<Started> {
-  const { database: where, http = {}, ...contextOptions } = options;
+  const { database: where, http = {}, ...given } = options;
   // loads while the database opens (most of that is PostgreSQL's own processes)
   const loading = httpApp();
-  const { database, ctx } = await startContext(where, contextOptions);
+  const { database, ctx } = await startContext(where, given);
   let app: typeof import('./http/app.ts');
   try {
     app = await loading;
@@ -87,17 +89,20 @@ function httpApp(): Promise<typeof import('./http/app.ts')> {
   return loading;
 }
 
-async function startContext(where: DatabaseOptions, contextOptions: Omit<ContextOptions, 'store' | 'defaultRules'>): Promise<{ database: Database; ctx: AppContext }> {
-  const database = await openDatabase(where);
+async function startContext(where: DatabaseOptions, given: Omit<StartOptions, 'database' | 'http'>): Promise<{ database: OpenedDatabase; ctx: AppContext }> {
+  // made first: the database's warnings and errors go to them from the moment it is opened
+  const logger = given.logger ?? createLogger();
+  const metrics = given.metrics ?? new Metrics();
+  const database = await openDatabase('stores' in where ? where : { logger, onDatabaseError: () => metrics.databaseError(), ...where });
   try {
-    return { database, ctx: await createContext({ ...contextOptions, store: database.store, defaultRules: database.defaultRules }) };
+    return { database, ctx: await createContext({ ...given, logger, metrics, stores: database.stores, defaultRules: database.defaultRules }) };
   } catch (error) {
-    await database.store.close().catch(() => undefined);
+    await database.stores.database.close().catch(() => undefined);
     throw error;
   }
 }
 
-export interface StartedServer extends Database {
+export interface StartedServer extends OpenedDatabase {
   ctx: AppContext;
   /** what the node:http server listens with: /gateway.do at once, the rest once `pages` has loaded */
   listener: (req: IncomingMessage, res: ServerResponse) => void;
@@ -106,14 +111,14 @@ export interface StartedServer extends Database {
 }
 
 /**
- * What `npm start` runs: startMock without the HTTP app's modules (Express, the pages, /api: a third of a start
- * on an existing data folder), which load only once the gateway can answer. Until then a request for anything but
- * /gateway.do waits for them; then everything goes through createListener as with startMock.
+ * What `npm start` runs: startMock without waiting for the HTTP app's modules (Express, the pages, /api: a third of
+ * a start on an existing data folder), which load once the gateway can answer. Until then a request for anything
+ * but /gateway.do waits for them; then everything goes through createListener as with startMock.
  */
 export async function startServer(options: StartOptions): Promise<StartedServer> {
-  const { database: where, http = {}, ...contextOptions } = options;
-  const { database, ctx } = await startContext(where, contextOptions);
-  const gateway = gatewayListener(ctx.gateway);
+  const { database: where, http = {}, ...given } = options;
+  const { database, ctx } = await startContext(where, given);
+  const gateway = gatewayListener(ctx.gateway, ctx);
   let full: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const loading = httpApp().then((module) => (full = module.createListener(ctx, http)));
   loading.catch(() => undefined); // the caller hears of it through `pages`

@@ -1,6 +1,7 @@
 // The package entry: createApp / createMock / startServer for test suites, the typed client, signing and checking.
 export { createApp, createMock, type Mock, type MockApp, type MockOptions } from './lib/create-mock.ts';
 export { startServer, type RunningServer, type ServerOptions } from './lib/start-server.ts';
+export type { LogLevel } from './telemetry/logger.ts';
 export type {
   CaseId, CaseItem, CaseReport, MockCases, MockClock, MockHelpers, MockPartners, MockRules, RefundItem, RequestFilter, RequestItem, RuleFilter, RuleInput, RuleItem,
   ScenarioInput, TradeFilter, TradeItem,

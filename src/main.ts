@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { DataDirInUseError } from './store/data-dir-lock.ts';
 import { startDataDirServer } from './store/embedded-postgres.ts';
+import { type Logger, createLogger } from './telemetry/logger.ts';
 
 /**
  * One server: the mock started as configured, listening. Returns the URL and how to stop.
@@ -15,18 +16,19 @@ import { startDataDirServer } from './store/embedded-postgres.ts';
  * an existing data folder) loads while PostgreSQL starts in its own processes: hence the imports here rather than
  * at the top of the file. The pages and /api load once the gateway listens (compose.ts, startServer).
  */
-async function serve(config: Config): Promise<{ base: string; banner: string[]; stop: () => Promise<void>; pages: Promise<void> }> {
-  const early = config.databaseUrl ? undefined : startDataDirServer(config.dataDir);
+async function serve(config: Config, logger: Logger): Promise<{ base: string; banner: string[]; stop: () => Promise<void>; pages: Promise<void> }> {
+  const early = config.databaseUrl ? undefined : startDataDirServer(config.dataDir, (message) => logger.warn(message));
   early?.catch(() => undefined); // its failure (a folder in use) is thrown below, once the imports are done
   let modules;
   try {
-    modules = await Promise.all([import('./compose.ts'), import('./http/http-server.ts')]);
+    modules = await Promise.all([import('./compose.ts'), import('./http/http-server.ts'), import('./telemetry/metrics.ts')]);
   } catch (error) {
     await early?.then((server) => server.stop(), () => undefined);
     throw error;
   }
-  const [{ startServer, startOptionsOf }, { createHttpServer }] = modules;
-  const options = startOptionsOf(config);
+  const [{ startServer, startOptionsOf }, { createHttpServer }, { Metrics }] = modules;
+  const metrics = new Metrics({ processMetrics: true });
+  const options = { ...startOptionsOf(config), logger, metrics };
   if (early) options.database = { dataDir: config.dataDir, dataDirServer: await early };
   const { ctx, defaultRules, kind, listener, pages } = await startServer(options);
   const server = createHttpServer(listener).listen(config.port, config.host);
@@ -55,7 +57,7 @@ async function serve(config: Config): Promise<{ base: string; banner: string[]; 
   return { base, banner, stop, pages };
 }
 
-function onSignals(handler: (signal: string) => Promise<void>): void {
+function onSignals(logger: Logger, handler: (signal: string) => Promise<void>): void {
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -64,7 +66,7 @@ function onSignals(handler: (signal: string) => Promise<void>): void {
       handler(signal).then(
         () => process.exit(0),
         (error: unknown) => {
-          console.error(error);
+          logger.error({ err: error }, `${signal}: shutting down failed`);
           process.exit(1);
         },
       );
@@ -74,20 +76,21 @@ function onSignals(handler: (signal: string) => Promise<void>): void {
 
 /** What `npm start` and `mapi-mock serve` run: the configuration from the environment, then one server or WORKERS. */
 export async function runServer(): Promise<void> {
-  // A stray rejection is logged, never a reason to take the gateway down under a POS.
-  process.on('unhandledRejection', (reason) => console.error('unhandled rejection:', reason));
   const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel });
+  // A stray rejection is logged, never a reason to take the gateway down under a POS.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   let workers = config.workers;
   if (workers > 1 && !config.databaseUrl) {
-    console.warn('WORKERS > 1 needs DATABASE_URL: the embedded database belongs to one process. Running one.');
+    logger.warn('WORKERS > 1 needs DATABASE_URL: the embedded database belongs to one process. Running one.');
     workers = 1;
   }
-  if (workers > 1 && cluster.isPrimary) return primary(config, workers);
+  if (workers > 1 && cluster.isPrimary) return primary(config, workers, logger);
 
-  const server = await serve(config);
+  const server = await serve(config, logger);
   // the gateway answers already: a signal from here on is a clean shutdown
-  onSignals(async (signal) => {
-    if (!cluster.isWorker) console.log(`${signal}: shutting down`);
+  onSignals(logger, async (signal) => {
+    if (!cluster.isWorker) logger.info(`${signal}: shutting down`);
     await server.stop();
   });
   // the pages and /api load after the gateway answers; a module that cannot load still fails the start
@@ -104,7 +107,7 @@ export async function runServer(): Promise<void> {
 }
 
 /** Several processes share the port (both cores busy); each has its own pool and in-memory rules. */
-function primary(config: Config, workers: number): void {
+function primary(config: Config, workers: number, logger: Logger): void {
   let stopping = false;
   let printed = false;
   const fork = () => {
@@ -121,12 +124,12 @@ function primary(config: Config, workers: number): void {
   for (let i = 0; i < workers; i++) fork();
   cluster.on('exit', (worker, code) => {
     if (stopping) return;
-    console.error(`worker ${worker.process.pid} exited (${code}); starting another`);
+    logger.error(`worker ${worker.process.pid} exited (${code}); starting another`);
     fork();
   });
-  onSignals(async (signal) => {
+  onSignals(logger, async (signal) => {
     stopping = true;
-    console.log(`${signal}: shutting down ${workers} workers`);
+    logger.info(`${signal}: shutting down ${workers} workers`);
     const exits = Object.values(cluster.workers ?? {}).map((worker) => {
       worker!.process.kill('SIGTERM');
       return once(worker!, 'exit');

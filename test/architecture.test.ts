@@ -1,7 +1,8 @@
 // The shape of the code, checked from its sources so that a change that breaks it fails here rather than in a review:
 // src/core/ is pure (no web framework, database, environment, timers or clock), the folders of src/ import each
 // other without a loop (core at the bottom; client, the library's HTTP client, only over core), only the entry points
-// read the environment, and only compose.ts opens a store or builds a context.
+// read the environment, only compose.ts opens a store or builds a context, and src/http and src/lib reach the
+// database only through the services of the context, never a store.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -165,4 +166,37 @@ test('one start-up: only compose.ts opens a store or builds a context', () => {
     }
   }
   assert.deepEqual(problems, []);
+});
+
+/** what src/http and src/lib may import from src/store: the shapes of the records, not a store */
+const STORE_RECORDS = 'store/records.ts';
+
+/** why a file of src/http or src/lib (path relative to src/) reaches past the services, or nothing */
+function storeProblems(name: string, text: string): string[] {
+  const problems: string[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (/\bctx\.stores?\b|\.stores\./.test(line.replace(/\/\/.*$/, ''))) problems.push(`${name}:${index + 1} reaches the stores past the services`);
+  });
+  for (const spec of importsOf(text)) {
+    if (!spec.startsWith('.')) continue;
+    const target = relative(src, join(src, name, '..', spec)).split(/[\\/]/).join('/');
+    if (target.startsWith('store/') && target !== STORE_RECORDS) problems.push(`${name} imports ${spec}`);
+  }
+  return problems;
+}
+
+test('src/http and src/lib reach the database only through the services of the context', () => {
+  const problems = ['http', 'lib'].flatMap((dir) =>
+    sources(join(src, dir)).flatMap((file) => storeProblems(relative(src, file).split(/[\\/]/).join('/'), readFileSync(file, 'utf8'))),
+  );
+  assert.deepEqual(problems, []);
+});
+
+test('the store check itself catches what it is for', () => {
+  assert.deepEqual(storeProblems('http/pages/x.ts', 'const e = await ctx.store.listRequestLog({});'), ['http/pages/x.ts:1 reaches the stores past the services']);
+  assert.deepEqual(storeProblems('http/pages/x.ts', 'await ctx.stores.requestLog.list({});'), ['http/pages/x.ts:1 reaches the stores past the services']);
+  assert.deepEqual(storeProblems('lib/x.ts', "import { TradeStore } from '../store/trade-store.ts';"), ["lib/x.ts imports ../store/trade-store.ts"]);
+  assert.deepEqual(storeProblems('http/api/x.ts', "import type { RequestLogEntry } from '../../store/records.ts';\nawait ctx.admin.listRequests({});"), []);
+  // the start-up opens the stores in compose.ts, beside src/http and src/lib: nothing in them needs to
+  assert.deepEqual(storeProblems('lib/create-mock.ts', "import { openStore } from '../store/db.ts';"), ['lib/create-mock.ts imports ../store/db.ts']);
 });

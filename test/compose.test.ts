@@ -2,40 +2,41 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openDatabase, startMock } from '../src/compose.ts';
-import type { Store } from '../src/store/store.ts';
+import type { Stores } from '../src/store/stores.ts';
 
-/** a store whose every query fails as `failing` says, and that counts its closes */
-function brokenStore(failing: string): Store & { closes: number } {
-  const fake = {
-    kind: 'embedded',
-    closes: 0,
-    async close() {
-      fake.closes += 1;
-    },
-    async migrate() {
-      throw new Error(failing);
-    },
-    async getPartner() {
-      throw new Error(failing);
-    },
+/** stores whose every query fails as `failing` says, and that count their closes */
+function brokenStores(failing: string): Stores & { closes: number } {
+  const fail = async () => {
+    throw new Error(failing);
   };
-  return fake as unknown as Store & { closes: number };
+  const fake = {
+    closes: 0,
+    database: {
+      kind: 'embedded',
+      async close() {
+        fake.closes += 1;
+      },
+      migrate: fail,
+    },
+    partners: { get: fail },
+  };
+  return fake as unknown as Stores & { closes: number };
 }
 
-test('a context that cannot be built closes the store it was given', async () => {
-  const store = brokenStore('database away');
+test('a context that cannot be built closes the stores it was given', async () => {
+  const stores = brokenStores('database away');
   await assert.rejects(
-    startMock({ database: { store }, defaultPartner: { id: '2088000000000001', key: 'k' }, onError: () => undefined }),
+    startMock({ database: { stores }, defaultPartner: { id: '2088000000000001', key: 'k' }, onError: () => undefined }),
     /database away/,
   );
-  assert.equal(store.closes, 1);
+  assert.equal(stores.closes, 1);
 });
 
-test('a store given is taken as migrated; the default rules come with it', async () => {
-  const store = brokenStore('not to be migrated again');
-  const database = await openDatabase({ store });
-  assert.equal(database.store, store);
+test('stores given are taken as migrated; the default rules come with them', async () => {
+  const stores = brokenStores('not to be migrated again');
+  const database = await openDatabase({ stores });
+  assert.equal(database.stores, stores);
   assert.equal(database.kind, 'embedded');
   assert.ok(database.defaultRules.some((rule) => rule.id === 'pay-9901-system-error'), 'rules/*.json are loaded');
-  assert.equal(store.closes, 0);
+  assert.equal(stores.closes, 0);
 });

@@ -16,7 +16,7 @@ test('Ctrl-C (SIGINT to the whole process group) writes every logged request bef
   const main = new URL('../src/main.ts', import.meta.url).pathname;
   // detached: a process group of its own, as a terminal gives npm start
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', PORT: '0', WORKERS: '1' },
+    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', PORT: '0', WORKERS: '1', LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -39,11 +39,14 @@ test('Ctrl-C (SIGINT to the whole process group) writes every logged request bef
   process.kill(-child.pid!, 'SIGINT');
   const [code] = (await exited) as [number | null];
   assert.equal(code, 0);
+  // LOG_LEVEL=debug: one JSON line per gateway request on standard output
+  const logged = out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; error?: string });
+  assert.deepEqual(logged.filter((line) => line.msg === 'gateway request').map((line) => line.error), Array(5).fill('ILLEGAL_PARTNER'));
 
-  const { store } = await openDatabase({ dataDir });
+  const { stores } = await openDatabase({ dataDir });
   try {
-    assert.equal(await store.countRequests(), 5);
+    assert.equal(await stores.requestLog.count(), 5);
   } finally {
-    await store.close();
+    await stores.database.close();
   }
 });

@@ -5,9 +5,12 @@ import type { NearMiss, Rule, StoredRule } from '../core/rules/types.ts';
 import { serviceLabel } from '../core/rules/vocabulary.ts';
 import { advanceTrade, getService } from '../core/services/index.ts';
 import type { Partner, Refund, ServiceName, Trade } from '../core/types.ts';
-import type { RequestLogEntry, RequestLogFilter, TradeFilter } from '../store/store.ts';
-import type { AppContext } from './context.ts';
-import type { RuleResult } from './rule-service.ts';
+import type { NotificationFilter, NotificationRecord, RequestLogEntry, RequestLogFilter, TradeFilter } from '../store/records.ts';
+import type { Database, Stores } from '../store/stores.ts';
+import type { ChangeSync } from './change-sync.ts';
+import type { OffsetClock } from './clock.ts';
+import type { PartnerCache } from './partner-cache.ts';
+import type { RuleResult, RuleService } from './rule-service.ts';
 
 /** above every ordinary custom rule's usual priority: a scenario answers whatever else is set up */
 export const SCENARIO_PRIORITY = 1_000_000;
@@ -57,18 +60,30 @@ function defined(entries: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
 }
 
+/** what AdminService works with: the services of the context, and the stores of the features it lists or changes */
+export interface AdminDeps {
+  stores: Pick<Stores, 'trades' | 'partners' | 'clocks' | 'requestLog' | 'notifications'> & { database: Pick<Database, 'resetRulesAndData'> };
+  clock: OffsetClock;
+  rules: RuleService;
+  partners: PartnerCache;
+  sync: ChangeSync;
+  defaultPartner: Partner;
+  /** writes what is pending (request log, rule hits) */
+  flush(): Promise<void>;
+}
+
 export class AdminService {
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly deps: AdminDeps) {}
 
   /** a trade as it stands at its partner's now: a waiting trade past its time shows settled or closed */
   private shown(trade: Trade): Trade {
-    return advanceTrade(trade, this.ctx.clock.now(trade.partner)) ?? trade;
+    return advanceTrade(trade, this.deps.clock.now(trade.partner)) ?? trade;
   }
 
   /** the trade a request refers to, looked up the way the gateway does */
   private async tradeFor(service: ServiceName, partner: string, params: Record<string, string>): Promise<Trade | null> {
     const ref = getService(service).ref(params);
-    const reader = this.ctx.store.reader;
+    const reader = this.deps.stores.trades.reader;
     // as at the gateway: an alipay_trans_id that names nothing does not fall back to partner_trans_id
     const trade = ref.alipayTransId
       ? await reader.findTradeByAlipayTransId(partner, ref.alipayTransId)
@@ -79,9 +94,9 @@ export class AdminService {
   }
 
   async explain(service: ServiceName, partner: string, params: Record<string, string>): Promise<Explanation> {
-    const now = this.ctx.clock.now(partner);
+    const now = this.deps.clock.now(partner);
     const trade = await this.tradeFor(service, partner, params);
-    return { ...this.ctx.rules.explain({ service, partner, params, trade, now }), trade };
+    return { ...this.deps.rules.explain({ service, partner, params, trade, now }), trade };
   }
 
   /** Antom's error scenario simulation: a rule answering every request of the service until it expires. */
@@ -106,19 +121,19 @@ export class AdminService {
     const errors: Errors = {};
     if (input.durationMinutes === undefined || input.durationMinutes === null) errors.durationMinutes = 'is required: 30, 60, 90 or 120';
     const partner = typeof input.partner === 'string' ? input.partner : null;
-    const parsed = parseRule(rule, { now: this.ctx.clock.now(partner), newId: () => id });
+    const parsed = parseRule(rule, { now: this.deps.clock.now(partner), newId: () => id });
     // the body is flat: `then.resultCode` is `resultCode` to whoever sent it
     if (!parsed.ok) for (const [key, message] of Object.entries(parsed.errors)) errors[key.replace(/^then\./, '')] ??= message;
     if (!parsed.ok || Object.keys(errors).length > 0) return { ok: false, status: 400, errors };
-    return this.ctx.rules.create({ ...rule, name: scenarioName(parsed.rule, Number(input.durationMinutes)) });
+    return this.deps.rules.create({ ...rule, name: scenarioName(parsed.rule, Number(input.durationMinutes)) });
   }
 
   /** scenarios whose time has not run out, on their partner's clock (real time for every-partner ones) */
   listScenarios(): ActiveScenario[] {
-    return this.ctx.rules.list().flatMap((rule): ActiveScenario[] => {
+    return this.deps.rules.list().flatMap((rule): ActiveScenario[] => {
       if (rule.source !== 'custom' || !rule.id.startsWith(SCENARIO_ID_PREFIX)) return [];
       if (rule.activeUntil === null) return [{ rule, secondsLeft: null }];
-      const left = Date.parse(rule.activeUntil) - this.ctx.clock.now(rule.partner).getTime();
+      const left = Date.parse(rule.activeUntil) - this.deps.clock.now(rule.partner).getTime();
       return left > 0 ? [{ rule, secondsLeft: Math.ceil(left / 1000) }] : [];
     });
   }
@@ -126,21 +141,43 @@ export class AdminService {
   /** custom rules, default-rule switches, clocks, trades and logs gone; defaults and partners reloaded */
   async reset(): Promise<void> {
     // what is still buffered (log entries, hits) belongs to before the reset and must not reappear after it
-    await this.ctx.flush();
-    await this.ctx.store.resetRulesAndData();
-    const seeded = this.ctx.defaultPartner;
-    if (!(await this.ctx.store.getPartner(seeded.id))) await this.ctx.partners.upsert(seeded);
-    await this.ctx.sync.refresh();
+    await this.deps.flush();
+    await this.deps.stores.database.resetRulesAndData();
+    const seeded = this.deps.defaultPartner;
+    if (!(await this.deps.stores.partners.get(seeded.id))) await this.deps.partners.upsert(seeded);
+    await this.deps.sync.refresh();
   }
 
+  /** newest first */
   listRequests(filter: RequestLogFilter): Promise<RequestLogEntry[]> {
-    return this.ctx.store.listRequestLog(filter);
+    return this.deps.stores.requestLog.list(filter);
+  }
+
+  /** one logged request, or null */
+  getRequest(id: string): Promise<RequestLogEntry | null> {
+    return this.deps.stores.requestLog.get(id);
+  }
+
+  /** how many trades and logged requests the database holds, every partner */
+  async counts(): Promise<{ trades: number; requests: number }> {
+    const [trades, requests] = await Promise.all([this.deps.stores.trades.countTrades(), this.deps.stores.requestLog.count()]);
+    return { trades, requests };
+  }
+
+  /** the queued notifications, newest first */
+  listNotifications(filter: NotificationFilter): Promise<NotificationRecord[]> {
+    return this.deps.stores.notifications.list(filter);
+  }
+
+  /** pending again and due now; null when unknown */
+  resendNotification(id: string): Promise<NotificationRecord | null> {
+    return this.deps.stores.notifications.resend(id);
   }
 
   /** newest first, as they stand now; the state filter applies to that shown state */
   async listTrades(filter: TradeFilter & { limit: number }): Promise<Trade[]> {
     const { state, ...rest } = filter;
-    const store = this.ctx.store;
+    const store = this.deps.stores.trades;
     if (state === undefined) return (await store.listTrades(rest)).map((trade) => this.shown(trade));
     // a stored WAIT_BUYER_PAY trade may be shown settled or closed by now: look among those too
     const lists = await Promise.all([
@@ -156,34 +193,44 @@ export class AdminService {
   }
 
   async getTrade(partner: string, partnerTransId: string): Promise<{ trade: Trade; refunds: Refund[] } | null> {
-    const trade = await this.ctx.store.reader.findTradeByPartnerTransId(partner, partnerTransId);
+    const trade = await this.deps.stores.trades.reader.findTradeByPartnerTransId(partner, partnerTransId);
     if (!trade) return null;
-    return { trade: this.shown(trade), refunds: await this.ctx.store.listRefunds(partner, partnerTransId) };
+    return { trade: this.shown(trade), refunds: await this.deps.stores.trades.listRefunds(partner, partnerTransId) };
+  }
+
+  /** the trade as stored (not advanced to now), or null */
+  storedTrade(partner: string, partnerTransId: string): Promise<Trade | null> {
+    return this.deps.stores.trades.reader.findTradeByPartnerTransId(partner, partnerTransId);
+  }
+
+  /** known here, or stored by another instance a moment ago */
+  async partnerExists(id: string): Promise<boolean> {
+    return this.deps.partners.get(id) !== undefined || (await this.deps.stores.partners.get(id)) !== null;
   }
 
   listPartners(): Partner[] {
-    return this.ctx.partners.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.deps.partners.list().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** creates the partner or replaces its key; a key is generated when none is given */
   async savePartner(id: string, key: string | null): Promise<{ partner: Partner; created: boolean }> {
-    const created = (await this.ctx.store.getPartner(id)) === null;
+    const created = (await this.deps.stores.partners.get(id)) === null;
     const partner = { id, key: key ?? generateKey() };
-    await this.ctx.partners.upsert(partner);
+    await this.deps.partners.upsert(partner);
     return { partner, created };
   }
 
   /** moves a partner's clock forward, or back to real time (`advanceSeconds` null) */
   async moveClock(partner: string, advanceSeconds: number | null): Promise<ClockResult> {
-    if (!this.ctx.partners.get(partner) && !(await this.ctx.store.getPartner(partner))) {
+    if (!(await this.partnerExists(partner))) {
       return { ok: false, status: 404, errors: { partner: `no partner ${partner}` } };
     }
-    const clock = this.ctx.clock;
+    const clock = this.deps.clock;
     const offset = advanceSeconds === null ? null : clock.offset(partner) + advanceSeconds * 1000;
     if (offset !== null && clock.now(partner).getTime() + advanceSeconds! * 1000 > LATEST_TIME) {
       return { ok: false, status: 400, errors: { advanceSeconds: 'would move the clock past the year 9999' } };
     }
-    await this.ctx.store.setClockOffset(partner, offset);
+    await this.deps.stores.clocks.setOffset(partner, offset);
     clock.set(partner, offset);
     return { ok: true, now: clock.now(partner) };
   }

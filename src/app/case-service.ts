@@ -3,10 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { parseAnswer } from '../core/answer-parse.ts';
 import { CASES, countStates, getCase, gradeCase, type CaseCounts } from '../core/cases/catalogue.ts';
 import type { CaseDefinition, CaseState, Evidence, LoggedNotification, LoggedRequest } from '../core/cases/types.ts';
-import type { CaseRun, RequestLogEntry } from '../store/store.ts';
+import type { CaseRun, RequestLogEntry } from '../store/records.ts';
+import type { Stores } from '../store/stores.ts';
 import { SCENARIO_PRIORITY } from './admin-service.ts';
-import type { AppContext } from './context.ts';
+import type { OffsetClock } from './clock.ts';
 import { timeOrderedId } from './ids.ts';
+import type { PartnerCache } from './partner-cache.ts';
+import type { RequestLogWriter } from './request-log-writer.ts';
+import type { RuleService } from './rule-service.ts';
 
 /** the highest priority a rule may have: an armed answer beats every other custom rule (ties: the newest wins) */
 export const CASE_PRIORITY = SCENARIO_PRIORITY;
@@ -50,11 +54,21 @@ function loggedRequest(entry: RequestLogEntry): LoggedRequest {
   return { ...entry, at: entry.partnerAt, answer };
 }
 
+/** what CaseService works with: the rules it arms, the logs it grades from, the runs it keeps */
+export interface CaseDeps {
+  stores: Pick<Stores, 'caseRuns' | 'partners' | 'rules' | 'requestLog' | 'notifications'>;
+  clock: OffsetClock;
+  partners: PartnerCache;
+  rules: RuleService;
+  /** flushed before grading: what this instance answered must be in the log */
+  requestLog: RequestLogWriter;
+}
+
 export class CaseService {
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly deps: CaseDeps) {}
 
   private async known(partner: string): Promise<boolean> {
-    return this.ctx.partners.get(partner) !== undefined || (await this.ctx.store.getPartner(partner)) !== null;
+    return this.deps.partners.get(partner) !== undefined || (await this.deps.stores.partners.get(partner)) !== null;
   }
 
   private async check(partner: string, id?: string): Promise<{ ok: false; status: 404; errors: Record<string, string> } | null> {
@@ -87,16 +101,16 @@ export class CaseService {
     const refused = await this.check(partner, id);
     if (refused) return refused;
     const definition = getCase(id)!;
-    const startedAt = this.ctx.clock.now(partner);
+    const startedAt = this.deps.clock.now(partner);
     // the clock the request log's `at` is written by: the mock's real time (which createMock({ now }) may fix)
-    const startedRealAt = this.ctx.clock.real();
+    const startedRealAt = this.deps.clock.real();
     const startedAfterId = timeOrderedId();
     await this.removeRun(partner, id);
     let ruleId: string | null = null;
     if (definition.arms) {
       await this.disarmOthers(partner, definition);
       ruleId = `${CASE_RULE_PREFIX}${id}-${randomBytes(4).toString('hex')}`;
-      const created = await this.ctx.rules.create({
+      const created = await this.deps.rules.create({
         id: ruleId,
         name: `case:${id} (partner ${partner}): ${definition.arms.description}`,
         service: definition.arms.service,
@@ -108,7 +122,7 @@ export class CaseService {
       });
       if (!created.ok) throw new Error(`the armed answer of ${id} was refused: ${JSON.stringify(created.errors)}`);
     }
-    await this.ctx.store.saveCaseRun({ partner, caseId: id, startedAt, startedRealAt, startedAfterId, state: null, reason: null, evidence: null, ruleId });
+    await this.deps.stores.caseRuns.save({ partner, caseId: id, startedAt, startedRealAt, startedAfterId, state: null, reason: null, evidence: null, ruleId });
     return this.get(partner, id);
   }
 
@@ -121,25 +135,25 @@ export class CaseService {
   }
 
   private async removeRun(partner: string, id: string): Promise<void> {
-    const run = await this.ctx.store.deleteCaseRun(partner, id);
-    if (run?.ruleId && this.ctx.rules.get(run.ruleId)) await this.ctx.rules.remove(run.ruleId);
+    const run = await this.deps.stores.caseRuns.delete(partner, id);
+    if (run?.ruleId && this.deps.rules.get(run.ruleId)) await this.deps.rules.remove(run.ruleId);
   }
 
   /** a partner has at most one unfired armed answer per service: the case whose answer is replaced is not started any more */
   private async disarmOthers(partner: string, definition: CaseDefinition): Promise<void> {
-    for (const run of await this.ctx.store.listCaseRuns(partner)) {
+    for (const run of await this.deps.stores.caseRuns.list(partner)) {
       if (run.caseId === definition.id || run.state !== null || !run.ruleId) continue;
       // the database's count: another instance may have fired it a moment ago
-      const rule = await this.ctx.store.getCustomRule(run.ruleId);
+      const rule = await this.deps.stores.rules.getCustom(run.ruleId);
       if (rule && rule.service === definition.arms!.service && rule.remainingUses !== 0) await this.removeRun(partner, run.caseId);
     }
   }
 
   private async views(partner: string): Promise<CaseView[]> {
-    const runs = new Map((await this.ctx.store.listCaseRuns(partner)).map((run) => [run.caseId, run]));
+    const runs = new Map((await this.deps.stores.caseRuns.list(partner)).map((run) => [run.caseId, run]));
     const open = [...runs.values()].filter((run) => run.state === null && getCase(run.caseId));
     const traffic = open.length > 0 ? await this.traffic(partner, earliest(open)) : null;
-    const now = this.ctx.clock.now(partner);
+    const now = this.deps.clock.now(partner);
     const views: CaseView[] = [];
     for (const definition of CASES) {
       const run = runs.get(definition.id);
@@ -154,8 +168,8 @@ export class CaseService {
       const verdict = gradeCase(definition, { startedAt: run.startedAt, now, armedRuleId: run.ruleId, ...traffic });
       // a verdict is written once: another reader (or instance) may have written it first, and then that one stands
       const { state, reason, evidence } = verdict;
-      if (state !== 'waiting' && !(await this.ctx.store.finishCaseRun(run, { state, reason, evidence }))) {
-        const stored = (await this.ctx.store.listCaseRuns(partner)).find((r) => r.caseId === definition.id);
+      if (state !== 'waiting' && !(await this.deps.stores.caseRuns.finish(run, { state, reason, evidence }))) {
+        const stored = (await this.deps.stores.caseRuns.list(partner)).find((r) => r.caseId === definition.id);
         views.push(stored ? this.view(definition, stored, stored.state ?? 'waiting', stored.reason, stored.evidence ?? []) : notStarted(definition));
         continue;
       }
@@ -171,15 +185,15 @@ export class CaseService {
   /** the partner's requests and notifications strictly after `since` (in the log's order), as the stores have them */
   private async traffic(partner: string, since: Position): Promise<{ requests: LoggedRequest[]; notifications: LoggedNotification[] }> {
     // what this instance answered must be in the log first
-    await this.ctx.requestLog.flush();
+    await this.deps.requestLog.flush();
     const entries: RequestLogEntry[] = [];
     for (let page = 0, before: string | undefined; page < MAX_PAGES; page++) {
-      const batch = await this.ctx.store.listRequestLog({ partner, since, limit: PAGE, before });
+      const batch = await this.deps.stores.requestLog.list({ partner, since, limit: PAGE, before });
       entries.push(...batch);
       if (batch.length < PAGE) break;
       before = batch[batch.length - 1]!.id;
     }
-    const notifications = (await this.ctx.store.listNotifications({ partner, limit: PAGE }))
+    const notifications = (await this.deps.stores.notifications.list({ partner, limit: PAGE }))
       .filter((n) => after({ at: n.createdAt, id: n.id }, since))
       .map((n): LoggedNotification => ({ id: n.id, at: n.partnerAt, partnerTransId: n.partnerTransId, event: n.event, firstAttempt: n.firstAttempt }));
     // the log answers newest first; grading reads oldest first

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.ts';
+import type { ChangeStore } from '../store/change-store.ts';
 
 /**
  * Keeps what this instance holds in memory (rules, partners, clocks) in step with the database: every change
@@ -11,7 +11,7 @@ export class ChangeSync {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly store: Store,
+    private readonly changes: ChangeStore,
     private readonly reload: () => Promise<void>,
     private readonly onError: (error: unknown) => void,
     private readonly intervalMs = 500,
@@ -19,13 +19,13 @@ export class ChangeSync {
 
   /** reloads everything now (after a local change, or at start) */
   async refresh(): Promise<void> {
-    const version = await this.store.getChangeVersion();
+    const version = await this.changes.version();
     await this.reload();
     this.version = version;
   }
 
   private async check(): Promise<void> {
-    const version = await this.store.getChangeVersion();
+    const version = await this.changes.version();
     if (version !== this.version) await this.refresh();
   }
 

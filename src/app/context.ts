@@ -3,7 +3,10 @@ import { CaseService } from './case-service.ts';
 import { randomBytes } from 'node:crypto';
 import type { Rule } from '../core/rules/types.ts';
 import type { Partner } from '../core/types.ts';
-import type { Store } from '../store/store.ts';
+import type { PartnerStore } from '../store/partner-store.ts';
+import type { DatabaseStatus, Stores } from '../store/stores.ts';
+import { type Logger, createLogger } from '../telemetry/logger.ts';
+import { Metrics } from '../telemetry/metrics.ts';
 import { ChangeSync } from './change-sync.ts';
 import { OffsetClock } from './clock.ts';
 import { GatewayService } from './gateway-service.ts';
@@ -15,7 +18,10 @@ import { RuleService } from './rule-service.ts';
 
 /** Everything one running mock holds: no globals, so two in one process never share state. */
 export interface AppContext {
-  store: Store;
+  /** the feature stores: the context hands each service the ones it needs; routes go through the services */
+  stores: Stores;
+  /** what the health check and the pages say about the database */
+  database: DatabaseStatus;
   clock: OffsetClock;
   partners: PartnerCache;
   rules: RuleService;
@@ -32,14 +38,19 @@ export interface AppContext {
   cases: CaseService;
   /** signs page sessions and CSRF tokens; the same on every instance sharing the database */
   secret: string;
+  /** this mock's log */
+  logger: Logger;
+  /** this mock's metrics (GET /metrics), on a registry of its own */
+  metrics: Metrics;
   /** writes what is pending (request log, rule hits) */
   flush(): Promise<void>;
-  /** flushes and closes the store */
+  /** flushes and closes the database */
   close(): Promise<void>;
 }
 
 export interface ContextOptions {
-  store: Store;
+  /** opened by openStore and migrated */
+  stores: Stores;
   /** the seeded sandbox merchant */
   defaultPartner: Partner;
   /** overwrite the seeded partner's key even when it exists (the key was configured explicitly) */
@@ -47,6 +58,11 @@ export interface ContextOptions {
   /** the default rules (rules/*.json, loaded by the caller) */
   defaultRules: readonly Rule[];
   clock?: OffsetClock;
+  /** this mock's log (default: one of its own, at info, on standard output) */
+  logger?: Logger;
+  /** this mock's metrics (default: a registry of its own) */
+  metrics?: Metrics;
+  /** background failures (writing the request log, a sync, a notification round); default: logged as errors */
   onError?: (error: unknown) => void;
   logIntervalMs?: number;
   /** how much of the request log is kept (default DEFAULT_RETENTION) */
@@ -60,45 +76,67 @@ export interface ContextOptions {
   notifyMaxAttempts?: number;
 }
 
-/** Builds the context on a migrated store, seeds the default partner and loads what is held in memory. */
+/** Builds the context on migrated stores, seeds the default partner and loads what is held in memory. */
 export async function createContext(options: ContextOptions): Promise<AppContext> {
-  const { store } = options;
+  const { stores } = options;
   const clock = options.clock ?? new OffsetClock();
-  const onError = options.onError ?? ((error: unknown) => console.error(error));
-  const partners = new PartnerCache(store);
-  await seedPartner(store, options.defaultPartner, options.forceDefaultKey ?? false);
-  const secret = await store.getOrCreateSetting('session_secret', randomBytes(32).toString('hex'));
+  const logger = options.logger ?? createLogger();
+  const metrics = options.metrics ?? new Metrics();
+  const onError = options.onError ?? ((error: unknown) => logger.error({ err: error }, 'background task failed'));
+  const partners = new PartnerCache(stores.partners);
+  await seedPartner(stores.partners, options.defaultPartner, options.forceDefaultKey ?? false);
+  const secret = await stores.settings.getOrCreate('session_secret', randomBytes(32).toString('hex'));
   // the rule service refreshes through the sync (bound below), which reloads the rule service
-  const rules = new RuleService(store, options.defaultRules, (partner) => clock.now(partner), () => sync.refresh());
+  const rules = new RuleService(stores.rules, options.defaultRules, (partner) => clock.now(partner), () => sync.refresh(), (rule) => metrics.ruleHit(rule.id));
   const sync: ChangeSync = new ChangeSync(
-    store,
+    stores.changes,
     async () => {
-      await Promise.all([partners.reload(), rules.reload(), store.listClockOffsets().then((offsets) => clock.load(offsets))]);
+      await Promise.all([partners.reload(), rules.reload(), stores.clocks.listOffsets().then((offsets) => clock.load(offsets))]);
     },
     onError,
     options.syncIntervalMs,
   );
   await sync.refresh();
   sync.start();
-  const requestLog = new RequestLogWriter(store, { intervalMs: options.logIntervalMs, onError });
-  const gateway = new GatewayService({ store, partners, clock, requestLog, rules, onError });
-  const notifier = new Notifier(store, {
+  const requestLog = new RequestLogWriter(stores.requestLog, { intervalMs: options.logIntervalMs, onError });
+  const gateway = new GatewayService({ trades: stores.trades, notifications: stores.notifications, partners, clock, requestLog, rules, onError });
+  const notifier = new Notifier(stores.notifications, {
     intervalMs: options.notifyIntervalMs,
     retryDelaysMs: options.notifyRetryDelaysMs,
     maxAttempts: options.notifyMaxAttempts,
     onError,
+    onDelivery: (outcome) => metrics.notificationDelivery(outcome),
   });
   notifier.start();
-  const retention = new RequestLogRetention(store, options.requestLogRetention ?? DEFAULT_RETENTION, { onError });
+  const retention = new RequestLogRetention(stores.requestLog, options.requestLogRetention ?? DEFAULT_RETENTION, { onError });
   retention.start();
   const hitTimer = setInterval(() => rules.flushHits().catch(onError), 1000);
   hitTimer.unref();
   const flush = async () => {
     await Promise.all([requestLog.flush(), rules.flushHits()]);
   };
+  // built once, here (routes and helpers take them from the context), each with the stores it needs and no other
+  const { trades, clocks, notifications, caseRuns, database } = stores;
+  const admin = new AdminService({
+    stores: { trades, partners: stores.partners, clocks, requestLog: stores.requestLog, notifications, database },
+    clock,
+    rules,
+    partners,
+    sync,
+    defaultPartner: options.defaultPartner,
+    flush,
+  });
+  const cases = new CaseService({
+    stores: { caseRuns, partners: stores.partners, rules: stores.rules, requestLog: stores.requestLog, notifications },
+    clock,
+    partners,
+    rules,
+    requestLog,
+  });
   let closed = false;
-  const ctx = {
-    store,
+  const ctx: AppContext = {
+    stores,
+    database: stores.database,
     clock,
     partners,
     rules,
@@ -108,7 +146,11 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     sync,
     notifier,
     defaultPartner: options.defaultPartner,
+    admin,
+    cases,
     secret,
+    logger,
+    metrics,
     flush,
     async close() {
       if (closed) return;
@@ -118,16 +160,13 @@ export async function createContext(options: ContextOptions): Promise<AppContext
       await retention.stop();
       await sync.stop();
       await flush();
-      await store.close();
+      await stores.database.close();
     },
-  } as AppContext;
-  // built once, here, over the finished context (routes and helpers take them from it)
-  ctx.admin = new AdminService(ctx);
-  ctx.cases = new CaseService(ctx);
+  };
   return ctx;
 }
 
-async function seedPartner(store: Store, partner: Partner, forceKey: boolean): Promise<void> {
-  const existing = await store.getPartner(partner.id);
-  if (!existing || (forceKey && existing.key !== partner.key)) await store.upsertPartner(partner);
+async function seedPartner(store: PartnerStore, partner: Partner, forceKey: boolean): Promise<void> {
+  const existing = await store.get(partner.id);
+  if (!existing || (forceKey && existing.key !== partner.key)) await store.upsert(partner);
 }

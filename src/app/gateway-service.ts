@@ -1,6 +1,8 @@
 import { FormError, type RawPair, parseUrlEncoded } from '../core/form.ts';
 import { type Answer, answerInvalid, checkRequest, errorAnswer, readRequest } from '../core/gateway.ts';
-import type { RequestLogEntry, Store } from '../store/store.ts';
+import type { NotificationStore } from '../store/notification-store.ts';
+import type { RequestLogEntry } from '../store/records.ts';
+import type { TradeStore } from '../store/trade-store.ts';
 import type { OffsetClock } from './clock.ts';
 import { timeOrderedId } from './ids.ts';
 import { enqueueNotices } from './notifier.ts';
@@ -26,10 +28,13 @@ export interface GatewayAnswer extends Answer {
   ruleId: string | null;
   /** the id of the request-log entry written for this request */
   requestId: string;
+  /** that entry, complete once handle() resolves: what the HTTP layer logs and counts (service, result, rule) */
+  log: RequestLogEntry;
 }
 
 export interface GatewayDeps {
-  store: Store;
+  trades: TradeStore;
+  notifications: NotificationStore;
   partners: PartnerCache;
   clock: OffsetClock;
   requestLog: RequestLogWriter;
@@ -60,7 +65,7 @@ export class GatewayService {
     entry.response = answer.reset ? '(connection dropped: fault reset)' : answer.xml;
     entry.latencyMs = performance.now() - started + answer.delayMs;
     this.deps.requestLog.append(entry);
-    return { ...answer, ruleId: entry.ruleId, requestId: entry.id };
+    return { ...answer, ruleId: entry.ruleId, requestId: entry.id, log: entry };
   }
 
   /** A body over the limit: the XML gateway error with HTTP 413, logged like any other request. */
@@ -70,7 +75,7 @@ export class GatewayService {
     entry.error = answer.error;
     entry.response = answer.xml;
     this.deps.requestLog.append(entry);
-    return { ...answer, ruleId: null, requestId: entry.id };
+    return { ...answer, ruleId: null, requestId: entry.id, log: entry };
   }
 
   private async process(request: GatewayRequest, entry: RequestLogEntry): Promise<Answer> {
@@ -102,7 +107,7 @@ export class GatewayService {
     const { answer, rule, notices } = await runRequest(this.deps, verdict, now);
     if (notices.length > 0) {
       // after the commit, and never at the cost of the answer: the change stands whether or not it is notified
-      await enqueueNotices(this.deps.store, notices, { key: verdict.partner.key, now, at: entry.at, params, charset, partnerNotifyUrl: verdict.partner.notifyUrl }).catch(
+      await enqueueNotices(this.deps.notifications, notices, { key: verdict.partner.key, now, at: entry.at, params, charset, partnerNotifyUrl: verdict.partner.notifyUrl }).catch(
         this.deps.onError ?? console.error,
       );
     }

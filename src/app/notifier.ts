@@ -5,7 +5,8 @@ import { charsetLabel, normalizeCharset, type Charset } from '../core/charset.ts
 import { percentEncode } from '../core/form.ts';
 import { buildNotification, notifyCharsetOf } from '../core/notify.ts';
 import type { Params } from '../core/types.ts';
-import type { NotificationAttempt, NotificationRecord, Store } from '../store/store.ts';
+import type { NotificationStore } from '../store/notification-store.ts';
+import type { NotificationAttempt, NotificationRecord } from '../store/records.ts';
 import { timeOrderedId } from './ids.ts';
 import type { Notice } from './run-request.ts';
 
@@ -25,6 +26,8 @@ export interface NotifierOptions {
   maxAttempts?: number;
   timeoutMs?: number;
   onError?: (error: unknown) => void;
+  /** told the outcome of every delivery attempt (the metrics count them) */
+  onDelivery?: (outcome: 'delivered' | 'retry' | 'failed') => void;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface NotifierOptions {
  * (`partnerNotifyUrl`, sent in the charset of the request that caused the notification).
  */
 export async function enqueueNotices(
-  store: Store,
+  notifications: NotificationStore,
   notices: readonly Notice[],
   context: { key: string; now: Date; at: Date; params: Params; charset: Charset; partnerNotifyUrl?: string | null },
 ): Promise<void> {
@@ -49,7 +52,7 @@ export async function enqueueNotices(
       charset,
       ...(notice.refund ? { refund: notice.refund } : {}),
     });
-    await store.insertNotification({
+    await notifications.insert({
       id: timeOrderedId(),
       partner: notice.trade.partner,
       partnerTransId: notice.trade.partnerTransId,
@@ -130,13 +133,15 @@ export class Notifier {
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
   private readonly onError: (error: unknown) => void;
+  private readonly onDelivery: (outcome: 'delivered' | 'retry' | 'failed') => void;
 
-  constructor(private readonly store: Store, options: NotifierOptions = {}) {
+  constructor(private readonly store: NotificationStore, options: NotifierOptions = {}) {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.retryDelaysMs = options.retryDelaysMs?.length ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.onError = options.onError ?? ((error) => console.error(error));
+    this.onDelivery = options.onDelivery ?? (() => {});
   }
 
   start(): void {
@@ -162,13 +167,14 @@ export class Notifier {
   }
 
   private async round(): Promise<void> {
-    const due = await this.store.claimDueNotifications(BATCH, LEASE_SECONDS);
+    const due = await this.store.claimDue(BATCH, LEASE_SECONDS);
     await Promise.all(due.map((n) => this.deliver(n).catch(this.onError)));
   }
 
   private async deliver(notification: NotificationRecord): Promise<void> {
     const attempt = await this.send(notification);
-    await this.store.finishNotificationAttempt(notification.id, attempt);
+    await this.store.finishAttempt(notification.id, attempt);
+    this.onDelivery(attempt.status === 'pending' ? 'retry' : attempt.status);
   }
 
   private async send(n: NotificationRecord): Promise<NotificationAttempt> {

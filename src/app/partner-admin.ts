@@ -6,8 +6,10 @@ import { samplePayParams } from '../core/samples.ts';
 import { getService } from '../core/services/index.ts';
 import { formatGmt8, newAlipayTransId } from '../core/time.ts';
 import { SERVICES, type Partner } from '../core/types.ts';
-import type { AppContext } from './context.ts';
+import type { ChangeSync } from './change-sync.ts';
+import type { OffsetClock } from './clock.ts';
 import { postNotification } from './notifier.ts';
+import type { PartnerCache } from './partner-cache.ts';
 
 export type Errors = Record<string, string>;
 export type PartnerResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404; errors: Errors };
@@ -37,11 +39,21 @@ export interface TestNotification {
   params: Record<string, string>;
 }
 
+/** what PartnerAdmin works with: no store of its own, the partner cache writes through */
+export interface PartnerAdminDeps {
+  partners: PartnerCache;
+  sync: ChangeSync;
+  clock: OffsetClock;
+  defaultPartner: Partner;
+  /** writes what is pending (request log, rule hits) */
+  flush(): Promise<void>;
+}
+
 export class PartnerAdmin {
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly deps: PartnerAdminDeps) {}
 
   private find(id: string): PartnerResult<Partner> {
-    const partner = this.ctx.partners.get(id);
+    const partner = this.deps.partners.get(id);
     return partner ? { ok: true, value: partner } : { ok: false, status: 404, errors: { id: `no partner ${id}` } };
   }
 
@@ -51,8 +63,8 @@ export class PartnerAdmin {
     const problem = notifyUrlProblem(notifyUrl);
     if (problem !== null) return { ok: false, status: 400, errors: { notifyUrl: problem } };
     const url = notifyUrl as string | null;
-    if (!(await this.ctx.partners.setNotifyUrl(id, url))) return { ok: false, status: 404, errors: { id: `no partner ${id}` } };
-    await this.ctx.sync.refresh();
+    if (!(await this.deps.partners.setNotifyUrl(id, url))) return { ok: false, status: 404, errors: { id: `no partner ${id}` } };
+    await this.deps.sync.refresh();
     return { ok: true, value: { ...found.value, notifyUrl: url } };
   }
 
@@ -67,7 +79,7 @@ export class PartnerAdmin {
     if (!partner.notifyUrl) {
       return { ok: false, status: 400, errors: { notifyUrl: 'is not set for this partner: set one first (PATCH /api/partners/:id {"notifyUrl": "http://..."})' } };
     }
-    const now = this.ctx.clock.now(id);
+    const now = this.deps.clock.now(id);
     const partnerTransId = `TEST-NOTIFY-${formatGmt8(now)}`;
     const params = Object.fromEntries(samplePayParams({ partner: id, partnerTransId, transCreateTime: formatGmt8(now), transName: 'Test notification' }));
     const made = getService(SERVICES.pay).execute({
@@ -88,13 +100,13 @@ export class PartnerAdmin {
   async remove(id: string): Promise<PartnerResult<null>> {
     const found = this.find(id);
     if (!found.ok) return found;
-    if (id === this.ctx.defaultPartner.id) {
+    if (id === this.deps.defaultPartner.id) {
       return { ok: false, status: 400, errors: { id: `${id} is the default partner, seeded again at every start: replace its key instead` } };
     }
     // what is still buffered (log entries, hits) must not bring it back after the delete
-    await this.ctx.flush();
-    await this.ctx.partners.remove(id);
-    await this.ctx.sync.refresh();
+    await this.deps.flush();
+    await this.deps.partners.remove(id);
+    await this.deps.sync.refresh();
     return { ok: true, value: null };
   }
 }

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.ts';
+import type { RequestLogStore } from '../store/request-log-store.ts';
 
 /** How much of the request log is kept; null: no limit of that kind. */
 export interface RetentionRule {
@@ -26,7 +26,7 @@ export class RequestLogRetention {
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RequestLogStore,
     readonly rule: RetentionRule,
     private readonly options: { now?: () => number; intervalMs?: number; onError?: (error: unknown) => void } = {},
   ) {}
@@ -41,7 +41,7 @@ export class RequestLogRetention {
   prune(): Promise<number> {
     const now = (this.options.now ?? Date.now)();
     const before = this.rule.maxAgeHours === null ? null : new Date(now - this.rule.maxAgeHours * 3_600_000);
-    const done = this.running.then(() => this.store.pruneRequestLog({ keep: this.rule.maxEntries, before }));
+    const done = this.running.then(() => this.store.prune({ keep: this.rule.maxEntries, before }));
     this.running = done.catch((error: unknown) => (this.options.onError ?? console.error)(error));
     return done;
   }

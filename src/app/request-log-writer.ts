@@ -1,4 +1,5 @@
-import type { RequestLogEntry, Store } from '../store/store.ts';
+import type { RequestLogEntry } from '../store/records.ts';
+import type { RequestLogStore } from '../store/request-log-store.ts';
 
 /**
  * Writes the request log in batches, off the answer's path. Entries reach the database within
@@ -12,7 +13,7 @@ export class RequestLogWriter {
   lost = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RequestLogStore,
     private readonly options: { intervalMs?: number; maxBatch?: number; onError?: (error: unknown) => void } = {},
   ) {}
 
@@ -37,7 +38,7 @@ export class RequestLogWriter {
       if (batch.length === 0) return;
       let result: { lost: number; error?: unknown };
       try {
-        result = await this.store.appendRequestLog(batch);
+        result = await this.store.append(batch);
       } catch (error) {
         result = { lost: batch.length, error };
       }

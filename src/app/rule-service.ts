@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { RuleIndex } from '../core/rules/match.ts';
 import { type Errors, parseRule, ruleToJson } from '../core/rules/schema.ts';
 import type { MatchInput, NearMiss, Rule, StoredRule } from '../core/rules/types.ts';
-import { RuleConflictError, type RuleHit, type Store } from '../store/store.ts';
+import { RuleConflictError, type RuleHit } from '../store/records.ts';
+import type { RuleStore } from '../store/rule-store.ts';
 
 const DEFAULT_CREATED_AT = new Date(0).toISOString();
 
@@ -32,7 +33,7 @@ export class RuleService {
   private pendingHits = new Map<string, RuleHit>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RuleStore,
     private readonly defaults: readonly Rule[],
     private readonly now: (partner?: string | null) => Date,
     /**
@@ -40,10 +41,12 @@ export class RuleService {
      * so that the poller does not rebuild the index a second time for the version bump this change made.
      */
     private readonly afterChange: () => Promise<void> = () => this.reload(),
+    /** told every hit as it is recorded (the metrics count them) */
+    private readonly onHit: (rule: StoredRule) => void = () => {},
   ) {}
 
   async reload(): Promise<void> {
-    const [custom, state] = await Promise.all([this.store.listCustomRules(), this.store.listDefaultRuleState()]);
+    const [custom, state] = await Promise.all([this.store.listCustom(), this.store.listDefaultState()]);
     const defaults: StoredRule[] = this.defaults.map((rule) => {
       const s = state.get(rule.id);
       return {
@@ -89,6 +92,7 @@ export class RuleService {
 
   /** counted in memory, written by flushHits() */
   recordHit(rule: StoredRule, at: Date): void {
+    this.onHit(rule);
     const hit = this.pendingHits.get(rule.id);
     if (hit) {
       hit.count += 1;
@@ -105,7 +109,7 @@ export class RuleService {
     if (this.pendingHits.size === 0) return;
     const hits = [...this.pendingHits.values()];
     this.pendingHits = new Map();
-    await this.store.recordRuleHits(hits);
+    await this.store.recordHits(hits);
   }
 
   private parse(input: unknown, partialOf?: Rule): { ok: true; rule: Rule } | { ok: false; errors: Errors } {
@@ -124,7 +128,7 @@ export class RuleService {
       return { ok: false, status: 409, errors: { id: `${parsed.rule.id} is a default rule's id` } };
     }
     try {
-      const stored = await this.store.insertCustomRule(parsed.rule);
+      const stored = await this.store.insertCustom(parsed.rule);
       await this.afterChange();
       return { ok: true, rule: stored };
     } catch (error) {
@@ -151,7 +155,7 @@ export class RuleService {
     const body = { ...(input as object), id };
     const parsed = mode === 'patch' ? this.parse(body, ruleToJson(current)) : this.parse(body);
     if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
-    const stored = await this.store.replaceCustomRule(parsed.rule);
+    const stored = await this.store.replaceCustom(parsed.rule);
     await this.afterChange();
     return stored ? { ok: true, rule: stored } : { ok: false, status: 404, errors: { id: `no rule ${id}` } };
   }
@@ -159,8 +163,8 @@ export class RuleService {
   async setEnabled(id: string, enabled: boolean): Promise<RuleResult> {
     const current = this.get(id);
     if (!current) return { ok: false, status: 404, errors: { id: `no rule ${id}` } };
-    if (current.source === 'default') await this.store.setDefaultRuleEnabled(id, enabled);
-    else await this.store.replaceCustomRule({ ...ruleToJson(current), enabled });
+    if (current.source === 'default') await this.store.setDefaultEnabled(id, enabled);
+    else await this.store.replaceCustom({ ...ruleToJson(current), enabled });
     await this.afterChange();
     return { ok: true, rule: this.get(id)! };
   }
@@ -171,7 +175,7 @@ export class RuleService {
     if (current.source === 'default') {
       return { ok: false, status: 400, errors: { id: 'a default rule cannot be deleted; switch it off instead' } };
     }
-    await this.store.deleteCustomRule(id);
+    await this.store.deleteCustom(id);
     await this.afterChange();
     return { ok: true, rule: null };
   }
@@ -194,7 +198,7 @@ export class RuleService {
       else rules.push(parsed.rule);
     });
     if (Object.keys(errors).length > 0) return { ok: false, errors };
-    const stored = await this.store.importCustomRules(rules, mode);
+    const stored = await this.store.importCustom(rules, mode);
     await this.afterChange();
     return { ok: true, rules: stored };
   }

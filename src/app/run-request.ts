@@ -5,7 +5,8 @@ import type { StoredRule } from '../core/rules/types.ts';
 import { advanceTrade } from '../core/services/lifecycle.ts';
 import { newAlipayTransId } from '../core/time.ts';
 import { type Refund, SERVICES, type Trade } from '../core/types.ts';
-import type { Store, TradeReader, TradeTx } from '../store/store.ts';
+import type { TradeReader, TradeTx } from '../store/records.ts';
+import type { TradeStore } from '../store/trade-store.ts';
 import type { RuleService } from './rule-service.ts';
 
 /** something the merchant is to be told of, once the change is committed */
@@ -46,12 +47,12 @@ const NEEDS_WRITE = Symbol('needs write');
  * changes nothing (the usual case) is answered from a plain read, without the transaction.
  */
 export async function runRequest(
-  deps: { store: Store; rules: RuleService },
+  deps: { trades: TradeStore; rules: RuleService },
   verdict: Accepted,
   now: Date,
 ): Promise<Handled> {
   if (verdict.service.name === SERVICES.query) {
-    const result = await attempt(deps, verdict, now, deps.store.reader, null);
+    const result = await attempt(deps, verdict, now, deps.trades.reader, null);
     if (result !== NEEDS_WRITE) return result;
   } else if (verdict.service.name === SERVICES.pay) {
     const result = await newPay(deps, verdict, now);
@@ -59,7 +60,7 @@ export async function runRequest(
   }
   for (let tries = 1; ; tries++) {
     try {
-      return await deps.store.transaction(async (tx) => {
+      return await deps.trades.transaction(async (tx) => {
         const result = await attempt(deps, verdict, now, tx, tx);
         if (result === NEEDS_WRITE) throw new Error('unreachable: a locked attempt always writes');
         return result;
@@ -76,7 +77,7 @@ export async function runRequest(
  * A pay for a new partner_trans_id (the usual case) is one statement: decide as for a new trade, then insert it
  * unless the id exists. When it exists (a retry), or a rule's use must be taken, the pay runs under the lock.
  */
-async function newPay(deps: { store: Store; rules: RuleService }, verdict: Accepted, now: Date): Promise<Handled | typeof NEEDS_WRITE> {
+async function newPay(deps: { trades: TradeStore; rules: RuleService }, verdict: Accepted, now: Date): Promise<Handled | typeof NEEDS_WRITE> {
   const { service, partner } = verdict;
   const [rule] = deps.rules.candidates({ service: service.name, partner: partner.id, params: verdict.request.params, trade: null, now });
   if (rule && rule.source === 'custom' && rule.remainingUses !== null) return NEEDS_WRITE;
@@ -91,7 +92,7 @@ async function newPay(deps: { store: Store; rules: RuleService }, verdict: Accep
   if (decision.refund) return NEEDS_WRITE;
   if (decision.trade) {
     try {
-      if (!(await deps.store.reader.insertTradeIfAbsent(decision.trade))) return NEEDS_WRITE;
+      if (!(await deps.trades.reader.insertTradeIfAbsent(decision.trade))) return NEEDS_WRITE;
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) return NEEDS_WRITE;
       throw error;

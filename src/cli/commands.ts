@@ -1,22 +1,22 @@
 // The CLI's commands on the configured database (DATABASE_URL, or the embedded one in DATA_DIR). Each answers an exit code.
 import { readFile, writeFile } from 'node:fs/promises';
 import { RuleService } from '../app/rule-service.ts';
-import { type Database, databaseOf, openDatabase } from '../compose.ts';
+import { type OpenedDatabase, databaseOf, openDatabase } from '../compose.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { type Io, UsageError } from './io.ts';
 
-function describe(config: Config, database: Database): string {
+function describe(config: Config, database: OpenedDatabase): string {
   return database.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `the embedded database in ${config.dataDir}/`;
 }
 
 /** the configured database, migrated, with no context over it: a command starts no timers and sends nothing */
-async function withDatabase<T>(env: NodeJS.ProcessEnv, fn: (database: Database, config: Config) => Promise<T>): Promise<T> {
+async function withDatabase<T>(env: NodeJS.ProcessEnv, fn: (database: OpenedDatabase, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig(env);
   const database = await openDatabase(databaseOf(config));
   try {
     return await fn(database, config);
   } finally {
-    await database.store.close();
+    await database.stores.database.close();
   }
 }
 
@@ -26,8 +26,8 @@ export async function migrateCommand(env: NodeJS.ProcessEnv, io: Io): Promise<nu
 }
 
 export async function exportRulesCommand(env: NodeJS.ProcessEnv, io: Io, out: string | undefined): Promise<number> {
-  const json = await withDatabase(env, async ({ store, defaultRules }) => {
-    const rules = new RuleService(store, defaultRules, () => new Date());
+  const json = await withDatabase(env, async ({ stores, defaultRules }) => {
+    const rules = new RuleService(stores.rules, defaultRules, () => new Date());
     await rules.reload();
     return { exportedAt: new Date().toISOString(), rules: rules.exportRules() };
   });
@@ -57,7 +57,7 @@ export async function importRulesCommand(env: NodeJS.ProcessEnv, io: Io, file: s
     return 1;
   }
   return withDatabase(env, async (database, config) => {
-    const result = await new RuleService(database.store, database.defaultRules, () => new Date()).importRules(input, mode);
+    const result = await new RuleService(database.stores.rules, database.defaultRules, () => new Date()).importRules(input, mode);
     if (!result.ok) {
       io.err(`${file}: nothing imported; the rules are refused:`);
       for (const [path, message] of Object.entries(result.errors)) io.err(`  ${path}: ${message}`);

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { AppContext } from '../app/context.ts';
 import { apiRouter } from './api/api-router.ts';
+import { requireBearer } from './api/auth.ts';
+import { jsonErrorHandler, sendErrors } from './api/json.ts';
 import { gatewayHandler, gatewayListener, gatewayPath } from './gateway-routes.ts';
 import { type HostOptions, allowedHostNames, hostGuard } from './host-allow-list.ts';
 import { createPages } from './pages/index.ts';
@@ -14,24 +16,25 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
   app.disable('x-powered-by');
   app.set('etag', false);
   // The gateway comes first, ahead of any parser: it reads raw bytes.
-  app.use(gatewayHandler(ctx.gateway));
+  app.use(gatewayHandler(ctx.gateway, ctx));
   // tells the truth about the database: a load balancer or a script waiting for start-up can rely on it
   app.get('/healthz', async (_req, res) => {
-    const up = await ctx.store.ping(HEALTH_TIMEOUT_MS);
-    res.status(up ? 200 : 503).json({ ok: up, store: ctx.store.kind, database: up ? 'up' : 'down', requestLog: { lost: ctx.requestLog.lost } });
+    const up = await ctx.database.ping(HEALTH_TIMEOUT_MS);
+    res.status(up ? 200 : 503).json({ ok: up, store: ctx.database.kind, database: up ? 'up' : 'down', requestLog: { lost: ctx.requestLog.lost } });
+  });
+  // Prometheus' text format; behind the admin token when there is one (Prometheus sends it as a Bearer token), and
+  // ahead of the host check like /healthz: a scraper reaches the box by whatever name it has, and no key is in it
+  app.get('/metrics', requireBearer(options.adminToken), async (_req, res) => {
+    res.set('Content-Type', ctx.metrics.contentType).send(await ctx.metrics.text());
   });
   // after the gateway (a POS may use any name) and the health check, before everything that reads or changes data
   app.use(hostGuard(allowedHostNames(options.hosts)));
   app.use('/api', apiRouter(ctx, { adminToken: options.adminToken ?? null }));
-  app.use('/api', (_req: Request, res: Response) => {
-    res.status(404).json({ errors: { path: 'not found' } });
-  });
+  app.use('/api', (_req: Request, res: Response) => sendErrors(res, 404, { path: 'not found' }));
   // The pages end in their own not-found and error pages.
-  app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret, databaseDown: async () => !(await ctx.store.ping(HEALTH_TIMEOUT_MS)) }));
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    console.error(error);
-    if (!res.headersSent) res.status(500).json({ errors: { server: 'internal error' } });
-  });
+  app.use(createPages(ctx, { adminToken: options.adminToken ?? null, secret: ctx.secret, logger: ctx.logger, databaseDown: async () => !(await ctx.database.ping(HEALTH_TIMEOUT_MS)) }));
+  // the last guard, for what fails outside /api and the pages (the health check, the host check)
+  app.use(jsonErrorHandler({ logger: ctx.logger }));
   return app;
 }
 
@@ -42,7 +45,7 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
  */
 export function createListener(ctx: AppContext, options: { adminToken?: string | null; hosts?: HostOptions } = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const app = createApp(ctx, options);
-  const gateway = gatewayListener(ctx.gateway);
+  const gateway = gatewayListener(ctx.gateway, ctx);
   return (req, res) => {
     if (gatewayPath(req.url ?? '/') !== null) void gateway(req, res);
     else app(req, res);

@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { GatewayAnswer, GatewayService } from '../app/gateway-service.ts';
-import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { GatewayOutcome, Metrics } from '../telemetry/metrics.ts';
+import { sendGatewayFallback } from './errors.ts';
 import { isMultipart, parseMultipart } from './multipart.ts';
 import { readBody } from './read-body.ts';
 
@@ -29,12 +31,43 @@ export function gatewayPath(url: string): string | null {
   return path.endsWith('/gateway.do') ? path : null;
 }
 
+/** what the HTTP layer tells of every gateway request: one log line (debug) and the request metrics */
+export interface GatewayObservers {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** what a handled request's log entry holds that may be logged: never the key, the sign, the signed string or the raw request */
+type Logged = GatewayOutcome & { id: string | null; partner: string | null; ruleId: string | null };
+
+function observe(observers: GatewayObservers, logged: Logged, status: number, started: number): void {
+  const seconds = (performance.now() - started) / 1000;
+  observers.metrics.gatewayRequest(logged, seconds);
+  if (!observers.logger.isLevelEnabled('debug')) return;
+  observers.logger.debug(
+    {
+      requestId: logged.id,
+      service: logged.service,
+      partner: logged.partner,
+      isSuccess: logged.isSuccess,
+      resultCode: logged.resultCode,
+      error: logged.error,
+      ruleId: logged.ruleId,
+      status,
+      latencyMs: Math.round(seconds * 10_000) / 10,
+    },
+    'gateway request',
+  );
+}
+
 /**
  * One gateway request on plain node:http objects: reads the raw bytes itself (Express's parsers drop the Java
  * demo's body and mangle GBK), so that a server can hand /gateway.do over before any Express machinery runs.
+ * Its one error handler: whatever fails ends in the XML SYSTEM_ERROR, never HTML.
  */
-export function gatewayListener(gateway: GatewayService) {
+export function gatewayListener(gateway: GatewayService, observers: GatewayObservers) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -42,8 +75,11 @@ export function gatewayListener(gateway: GatewayService) {
     const base = { method: req.method ?? 'GET', path, rawQuery };
     const read = await readBody(req);
     if (!read.ok) {
-      if (read.reason === 'too-large') await send(res, gateway.tooLarge(base), true);
-      else res.destroy();
+      if (read.reason === 'too-large') {
+        const answer = gateway.tooLarge(base);
+        await send(res, answer, true);
+        observe(observers, answer.log, answer.status, started);
+      } else res.destroy();
       return;
     }
     try {
@@ -52,21 +88,22 @@ export function gatewayListener(gateway: GatewayService) {
         read.body.length > 0 && isMultipart(contentType)
           ? ((await parseMultipart(contentType!, read.body)) ?? 'malformed')
           : undefined;
-      await send(res, await gateway.handle({ ...base, body: read.body, bodyPairs }));
+      const answer = await gateway.handle({ ...base, body: read.body, bodyPairs });
+      await send(res, answer);
+      observe(observers, answer.log, answer.status, started);
     } catch (error) {
       // handle() answers every failure of its own; this is the last guard, still in XML
-      console.error(error);
-      if (!res.headersSent) {
-        const xml = renderGatewayError('SYSTEM_ERROR');
-        res.writeHead(200, { 'Content-Type': XML_CONTENT_TYPE }).end(toGbkBytes(xml));
-      } else res.destroy();
+      observers.logger.error({ err: error, method: base.method, path }, 'gateway request failed');
+      if (!res.headersSent) sendGatewayFallback(res);
+      else res.destroy();
+      observe(observers, { id: null, service: null, partner: null, ruleId: null, isSuccess: false, resultCode: null, error: 'SYSTEM_ERROR' }, 200, started);
     }
   };
 }
 
 /** The same as Express middleware, placed first, ahead of any parser (for an app given to supertest). */
-export function gatewayHandler(gateway: GatewayService) {
-  const listener = gatewayListener(gateway);
+export function gatewayHandler(gateway: GatewayService, observers: GatewayObservers) {
+  const listener = gatewayListener(gateway, observers);
   return (req: Request, res: Response, next: NextFunction): Promise<void> | void => {
     if (gatewayPath(req.url) === null) return next();
     return listener(req, res);

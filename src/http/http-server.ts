@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
+import { XML_CONTENT_TYPE } from '../core/xml.ts';
+import { gatewayFallbackBody } from './errors.ts';
 import { BODY_LIMIT } from './read-body.ts';
 
 /** The request line and headers may be as large as a body: a GET carries all its parameters in the URL. */
@@ -18,7 +19,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     return;
   }
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const body = toGbkBytes(renderGatewayError('ILLEGAL_ARGUMENT'));
+  const body = gatewayFallbackBody('ILLEGAL_ARGUMENT');
   const head = `HTTP/1.1 ${status} ${STATUS[status]}\r\nContent-Type: ${XML_CONTENT_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }

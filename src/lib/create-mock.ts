@@ -5,12 +5,14 @@ import { OffsetClock } from '../app/clock.ts';
 import type { AppContext } from '../app/context.ts';
 import { startMock } from '../compose.ts';
 import { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from '../config.ts';
-import { XML_CONTENT_TYPE, renderGatewayError, toGbkBytes } from '../core/xml.ts';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, PARTNER_KEY_PATTERN, PARTNER_KEY_RULE, type Partner } from '../core/types.ts';
+import { sendGatewayFallback } from '../http/errors.ts';
 import { createHttpServer } from '../http/http-server.ts';
 // loaded with the library, not by startMock: a suite's first createApp() must not wait for Express and the pages
 import '../http/app.ts';
 import { MapiArgumentError, MapiMockError } from '../core/errors.ts';
+import { LIBRARY_LOG_LEVEL, type LogLevel, type Logger, createLogger } from '../telemetry/logger.ts';
+import { Metrics } from '../telemetry/metrics.ts';
 import { type MockHelpers, mockHelpers } from './mock-handle.ts';
 
 export interface MockOptions {
@@ -29,8 +31,13 @@ export interface MockOptions {
    * `['*']` for any name
    */
   allowedHosts?: string[];
-  /** background failures (writing the request log, ...); default console.error */
+  /** background failures (writing the request log, ...); default: logged as errors */
   onError?: (error: unknown) => void;
+  /**
+   * what the mock logs (JSON lines on standard error): `warn` by default, so that a test suite's output stays its
+   * own; `debug` adds one line per gateway request; `silent` for nothing
+   */
+  logLevel?: LogLevel;
 }
 
 export interface Mock extends MockHelpers {
@@ -58,6 +65,8 @@ interface Running {
   app: Express;
 }
 
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
 function checkOptions(options: MockOptions): void {
   if (typeof options !== 'object' || options === null) throw new MapiArgumentError('options', 'must be an object');
   if (options.databaseUrl !== undefined && options.dataDir !== undefined) {
@@ -70,6 +79,9 @@ function checkOptions(options: MockOptions): void {
   if (options.allowedHosts !== undefined && (!Array.isArray(options.allowedHosts) || options.allowedHosts.some((name) => typeof name !== 'string'))) {
     throw new MapiArgumentError('allowedHosts', 'must be an array of host names');
   }
+  if (options.logLevel !== undefined && !(LOG_LEVELS as readonly unknown[]).includes(options.logLevel)) {
+    throw new MapiArgumentError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
   if (options.now !== undefined && typeof options.now !== 'function') throw new MapiArgumentError('now', 'must be a function answering ms since 1970');
   const partner = options.partner;
   if (partner === undefined) return;
@@ -79,12 +91,14 @@ function checkOptions(options: MockOptions): void {
   }
 }
 
-async function start(options: MockOptions, partner: Partner, onError: (error: unknown) => void, listenHost?: string): Promise<Running> {
+async function start(options: MockOptions, partner: Partner, logger: Logger, onError: (error: unknown) => void, listenHost?: string): Promise<Running> {
   const { ctx, createApp } = await startMock({
     database: options.databaseUrl ? { databaseUrl: options.databaseUrl } : options.dataDir ? { dataDir: options.dataDir } : { inMemory: true },
     defaultPartner: partner,
     forceDefaultKey: options.partner !== undefined,
     clock: new OffsetClock(options.now),
+    logger,
+    metrics: new Metrics(),
     onError,
     http: { adminToken: options.adminToken ?? null, hosts: { listenHost, extra: options.allowedHosts } },
   });
@@ -94,7 +108,7 @@ async function start(options: MockOptions, partner: Partner, onError: (error: un
 /** a gateway client reads XML whatever happened; everyone else reads JSON */
 function unavailable(req: Request, res: Response, status: number, message: string): void {
   if (req.path.endsWith('/gateway.do')) {
-    res.status(status).set('Content-Type', XML_CONTENT_TYPE).send(toGbkBytes(renderGatewayError('SYSTEM_ERROR')));
+    sendGatewayFallback(res, { status });
   } else {
     res.status(status).json({ errors: { server: message } });
   }
@@ -107,14 +121,16 @@ function unavailable(req: Request, res: Response, status: number, message: strin
 export function createMock(options: MockOptions = {}, internal: { listenHost?: string } = {}): Mock {
   checkOptions(options);
   const partner: Partner = { id: options.partner?.id ?? DEFAULT_PARTNER_ID, key: options.partner?.key ?? DEFAULT_PARTNER_KEY };
-  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  // standard error: a test runner's reporter may own standard output
+  const logger = createLogger({ level: options.logLevel ?? LIBRARY_LOG_LEVEL, destination: process.stderr });
+  const onError = options.onError ?? ((error: unknown) => logger.error({ err: error }, 'background task failed'));
   let starting: Promise<Running> | null = null;
   let running: Running | null = null;
   let closed = false;
 
   const run = (): Promise<Running> => {
     if (closed) return Promise.reject(new MapiMockError('this mock is closed'));
-    starting ??= start(options, partner, onError, internal.listenHost).then((result) => {
+    starting ??= start(options, partner, logger, onError, internal.listenHost).then((result) => {
       running = result;
       return result;
     });

@@ -251,7 +251,7 @@ export function mockHelpers(
       const ctx = await context();
       // the log is written in batches: what was answered before this call must be in it
       await ctx.flush();
-      const entries = await ctx.store.listRequestLog({
+      const entries = await ctx.admin.listRequests({
         service: filter.service === undefined ? undefined : requireService(filter.service),
         partner: optionalString(filter.partner, 'partner'),
         partnerTransId: optionalString(filter.partnerTransId, 'partnerTransId'),

@@ -1,5 +1,6 @@
-import type { CaseRun } from './store.ts';
-import { fromJson, toDate, type Db } from './rows.ts';
+import type { Knex } from 'knex';
+import type { CaseRun } from './records.ts';
+import { fromJson, toDate } from './rows.ts';
 
 interface CaseRunRow {
   partner: string;
@@ -27,42 +28,48 @@ function fromRow(row: CaseRunRow): CaseRun {
   };
 }
 
-export async function listCaseRuns(db: Db, partner: string): Promise<CaseRun[]> {
-  return ((await db<CaseRunRow>('case_runs').where('partner', partner)) as CaseRunRow[]).map(fromRow);
-}
+/** The integration test cases started for each partner, and their verdicts. */
+export class CaseRunStore {
+  constructor(private readonly db: Knex) {}
 
-/** inserts or replaces the run of (partner, case) */
-export async function saveCaseRun(db: Db, run: CaseRun): Promise<void> {
-  await db('case_runs')
-    .insert({
-      partner: run.partner,
-      case_id: run.caseId,
-      started_at: run.startedAt,
-      started_real_at: run.startedRealAt,
-      state: run.state,
-      reason: run.reason,
-      evidence: run.evidence === null ? null : JSON.stringify(run.evidence),
-      rule_id: run.ruleId,
-      started_after_id: run.startedAfterId,
-    })
-    .onConflict(['partner', 'case_id'])
-    .merge();
-}
+  /** the partner's started cases */
+  async list(partner: string): Promise<CaseRun[]> {
+    return ((await this.db<CaseRunRow>('case_runs').where('partner', partner)) as CaseRunRow[]).map(fromRow);
+  }
 
-/**
- * Writes a verdict on the run that was graded: only while it is still waiting and still the same run (a Reset or a
- * new Start in between wins). False when nothing was written.
- */
-export async function finishCaseRun(db: Db, run: CaseRun, verdict: Pick<CaseRun, 'state' | 'reason' | 'evidence'>): Promise<boolean> {
-  const count = await db('case_runs')
-    .where({ partner: run.partner, case_id: run.caseId, started_real_at: run.startedRealAt, started_after_id: run.startedAfterId })
-    .whereNull('state')
-    .update({ state: verdict.state, reason: verdict.reason, evidence: JSON.stringify(verdict.evidence ?? []) });
-  return Number(count) > 0;
-}
+  /** inserts or replaces the run of (partner, case) */
+  async save(run: CaseRun): Promise<void> {
+    await this.db('case_runs')
+      .insert({
+        partner: run.partner,
+        case_id: run.caseId,
+        started_at: run.startedAt,
+        started_real_at: run.startedRealAt,
+        state: run.state,
+        reason: run.reason,
+        evidence: run.evidence === null ? null : JSON.stringify(run.evidence),
+        rule_id: run.ruleId,
+        started_after_id: run.startedAfterId,
+      })
+      .onConflict(['partner', 'case_id'])
+      .merge();
+  }
 
-/** the run removed, or null when there was none */
-export async function deleteCaseRun(db: Db, partner: string, caseId: string): Promise<CaseRun | null> {
-  const rows = (await db('case_runs').where({ partner, case_id: caseId }).del().returning('*')) as CaseRunRow[];
-  return rows[0] ? fromRow(rows[0]) : null;
+  /**
+   * Writes a verdict on the run that was graded: only while it is still waiting and still the same run (a Reset or a
+   * new Start in between wins). False when nothing was written.
+   */
+  async finish(run: CaseRun, verdict: Pick<CaseRun, 'state' | 'reason' | 'evidence'>): Promise<boolean> {
+    const count = await this.db('case_runs')
+      .where({ partner: run.partner, case_id: run.caseId, started_real_at: run.startedRealAt, started_after_id: run.startedAfterId })
+      .whereNull('state')
+      .update({ state: verdict.state, reason: verdict.reason, evidence: JSON.stringify(verdict.evidence ?? []) });
+    return Number(count) > 0;
+  }
+
+  /** the run removed, or null when there was none */
+  async delete(partner: string, caseId: string): Promise<CaseRun | null> {
+    const rows = (await this.db('case_runs').where({ partner, case_id: caseId }).del().returning('*')) as CaseRunRow[];
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
 }

@@ -1,8 +1,8 @@
 import knexModule, { type Knex } from 'knex';
 import { type EmbeddedServer, startDataDirServer } from './embedded-postgres.ts';
-import { KnexStore } from './knex-store.ts';
 import { connectionTo, scratchServer } from './scratch-postgres.ts';
-import type { Store } from './store.ts';
+import { createStores, type Stores } from './stores.ts';
+import type { Logger } from '../telemetry/logger.ts';
 
 export interface OpenStoreOptions {
   /** PostgreSQL server (pg driver); wins over the other two */
@@ -11,6 +11,10 @@ export interface OpenStoreOptions {
   dataDir?: string;
   /** a throw-away database on this process's scratch embedded PostgreSQL (tests, createApp()); wins over dataDir */
   inMemory?: boolean;
+  /** where the database's warnings go (a server away, an old data folder); default: the console */
+  logger?: Pick<Logger, 'warn'>;
+  /** told each failure at the database: a query, or an attempt to connect (the metrics count them) */
+  onDatabaseError?: () => void;
   /** dataDir's server, started already (npm start starts it while the rest loads): the store owns it from here */
   dataDirServer?: EmbeddedServer;
 }
@@ -19,31 +23,43 @@ const { knex } = knexModule;
 /** connections to the embedded server of a data folder; it allows 50 */
 const EMBEDDED_POOL = 30;
 
-/** The one place that picks the database. The store is not migrated here: call `store.migrate()`. */
-export async function openStore(options: OpenStoreOptions): Promise<Store> {
+/** The one place that picks the database; answers its stores. Not migrated here: call `stores.database.migrate()`. */
+export async function openStore(options: OpenStoreOptions): Promise<Stores> {
+  const warn = (message: string) => (options.logger ? options.logger.warn(message) : console.warn(message));
+  const watch = (db: Knex): Knex => {
+    if (options.onDatabaseError) watchErrors(db, options.onDatabaseError);
+    return db;
+  };
   if (options.databaseUrl) {
     // while the server is away every acquire warns with a stack trace: its first line says all there is to say
-    const log = { warn: (message: unknown) => console.warn(`database: ${String(message).split('\n')[0]}`) };
-    const db = knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 10 }, log });
+    const log = { warn: (message: unknown) => warn(`database: ${String(message).split('\n')[0]}`) };
+    // compileSqlOnError: a failed query's message shows `$1`, not the values (a partner's key among them)
+    const db = watch(knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 10 }, log, compileSqlOnError: false }));
     await checkConnection(db);
-    return new KnexStore(db, 'pg');
+    return createStores(db, 'pg');
   }
   if (options.inMemory) {
     const scratch = await scratchServer();
     const name = await scratch.createDatabase();
-    const db = connectionTo(scratch.socketDir, name, { min: 0, max: 5, idleTimeoutMillis: 1000 });
+    const db = watch(connectionTo(scratch.socketDir, name, { min: 0, max: 5, idleTimeoutMillis: 1000 }));
     const drop = () => scratch.dropDatabase(name);
     await checkConnection(db, drop);
-    return new KnexStore(db, 'embedded', drop);
+    return createStores(db, 'embedded', drop);
   }
   if (!options.dataDir) throw new Error('openStore: give databaseUrl, dataDir or inMemory');
-  const server = options.dataDirServer ?? (await startDataDirServer(options.dataDir));
+  const server = options.dataDirServer ?? (await startDataDirServer(options.dataDir, warn));
   const stop = () => server.stop();
   // The server is ours (max_connections 50): with 50 clients at once, 10 connections kept requests waiting for one
   // (bench:peers, two back-to-back pairs of runs: pay ~650 → ~1,250 req/s, query ~950 → ~1,330; refund about even).
-  const db = connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL });
+  const db = watch(connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL }));
   await checkConnection(db, stop);
-  return new KnexStore(db, 'embedded', stop);
+  return createStores(db, 'embedded', stop);
+}
+
+/** a failed query (knex's `query-error`) or a failed attempt to connect (tarn's `createFail`; the pool retries) */
+function watchErrors(db: Knex, onError: () => void): void {
+  db.on('query-error', () => onError());
+  (db.client as { pool?: { on(event: string, fn: () => void): void } }).pool?.on('createFail', () => onError());
 }
 
 async function checkConnection(db: Knex, cleanup?: () => Promise<void>): Promise<void> {

@@ -204,13 +204,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * cluster (made when new). stop() stops the server and then unlocks. This module loads nothing but Node's own,
  * so `npm start` can start the server while the rest of the mock is still loading (main.ts).
  */
-export async function startDataDirServer(dataDir: string): Promise<EmbeddedServer> {
+export async function startDataDirServer(dataDir: string, warn: (message: string) => void = console.warn): Promise<EmbeddedServer> {
   const dir = resolve(dataDir);
   await mkdir(dir, { recursive: true });
   const unlock = lockDataDir(dir);
   if (existsSync(join(dir, 'PG_VERSION'))) {
     // an earlier version kept PGlite's files here; PostgreSQL cannot read them, so they are left as they are
-    console.warn(`${dir} holds a PGlite database of an earlier mapi-mock: it is left untouched; the data now lives in ${join(dir, 'pg')}`);
+    warn(`${dir} holds a PGlite database of an earlier mapi-mock: it is left untouched; the data now lives in ${join(dir, 'pg')}`);
   }
   let server: EmbeddedServer;
   try {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { RequestLogEntry, RequestLogFilter } from './store.ts';
-import { clampLimit, fromJson, toDate, toNumber, type Db } from './rows.ts';
+import type { RequestLogEntry, RequestLogFilter } from './records.ts';
+import { clampLimit, fromJson, toDate, toNumber } from './rows.ts';
 
 interface RequestLogRow {
   id: string;
@@ -97,98 +97,105 @@ function whereFull(query: Knex.QueryBuilder, column: 'service' | 'partner' | 'tr
   query.whereRaw(`left(${column}, ${INDEXED_PREFIX}) = left(?::text, ${INDEXED_PREFIX})`, [value]).where(column, value);
 }
 
-/**
- * Appends in one transaction; an id already logged is skipped, so a retried flush does not fail. When the batch
- * fails, each entry is tried on its own, so that one bad entry cannot take the others with it. Answers how many
- * entries could still not be stored.
- */
-export async function appendRequestLog(db: Db, entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }> {
-  if (entries.length === 0) return { lost: 0 };
-  const rows = entries.map(entryToRow);
-  try {
-    await db.transaction(async (trx) => {
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await trx('request_log').insert(rows.slice(i, i + INSERT_CHUNK)).onConflict('id').ignore();
-      }
-    });
-    return { lost: 0 };
-  } catch (batchError) {
-    let lost = 0;
-    let error: unknown = batchError;
-    for (const row of rows) {
-      try {
-        await db('request_log').insert(row).onConflict('id').ignore();
-      } catch (rowError) {
-        lost += 1;
-        error = rowError;
-      }
-    }
-    return lost === 0 ? { lost } : { lost, error };
-  }
-}
-
-export async function listRequestLog(db: Db, filter: RequestLogFilter): Promise<RequestLogEntry[]> {
-  // after: walk forwards from the cursor, then turn the page round so that it reads newest first like the others
-  const order = filter.after !== undefined ? 'asc' : 'desc';
-  const query = db<RequestLogRow>('request_log')
-    .select('*')
-    .orderBy([
-      { column: 'at', order },
-      { column: 'id', order },
-    ])
-    .limit(clampLimit(filter.limit));
-  if (filter.service !== undefined) whereFull(query, 'service', filter.service);
-  if (filter.partner !== undefined) whereFull(query, 'partner', filter.partner);
-  if (filter.partnerTransId !== undefined) whereFull(query, 'trade_key', filter.partnerTransId);
-  if (filter.outcome === 'gateway_error') query.where('is_success', false);
-  if (filter.outcome === 'success') query.where('is_success', true).where((q) => q.whereNull('result_code').orWhere('result_code', 'SUCCESS'));
-  if (filter.outcome === 'business_failure') query.where('is_success', true).whereNotNull('result_code').whereNot('result_code', 'SUCCESS');
-  if (filter.from !== undefined) query.where('at', '>=', filter.from);
-  if (filter.since !== undefined) query.whereRaw('(at, id) > (?, ?)', [filter.since.at, filter.since.id]);
-  if (filter.to !== undefined) query.where('at', '<', filter.to);
-  // An unknown cursor matches nothing, rather than silently restarting from the newest entry.
-  if (filter.before !== undefined) {
-    query.whereRaw('(at, id) < (select r.at, r.id from request_log r where r.id = ?)', [filter.before]);
-  }
-  if (filter.after !== undefined) {
-    query.whereRaw('(at, id) > (select r.at, r.id from request_log r where r.id = ?)', [filter.after]);
-  }
-  const rows = (await query) as RequestLogRow[];
-  const entries = rows.map(entryFromRow);
-  return order === 'asc' ? entries.reverse() : entries;
-}
-
-export async function getRequestLogEntry(db: Db, id: string): Promise<RequestLogEntry | null> {
-  const row = (await db<RequestLogRow>('request_log').where('id', id).first()) as RequestLogRow | undefined;
-  return row ? entryFromRow(row) : null;
-}
-
-export async function countRequests(db: Db): Promise<number> {
-  const row = (await db('request_log').count({ n: '*' }).first()) as { n: string | number } | undefined;
-  return row ? toNumber(row.n) : 0;
-}
-
 // Rows deleted per statement: a prune of a large backlog never holds long locks or one huge transaction.
 const PRUNE_CHUNK = 5_000;
 
-/**
- * Deletes entries older than `before` and those beyond the newest `keep`, oldest first, in chunks. Answers how
- * many went.
- */
-export async function pruneRequestLog(db: Db, rule: { keep: number | null; before: Date | null }): Promise<number> {
-  if (!rule.before && rule.keep === null) return 0;
-  let removed = 0;
-  for (;;) {
-    const oldest = db('request_log').select('id').orderBy([{ column: 'at' }, { column: 'id' }]).limit(PRUNE_CHUNK);
-    oldest.where((q) => {
-      if (rule.before) q.orWhere('at', '<', rule.before);
-      // (at, id) at or below the first entry past the newest `keep`: the listing order, on its index
-      if (rule.keep !== null) {
-        q.orWhereRaw('(at, id) <= (select r.at, r.id from request_log r order by r.at desc, r.id desc offset ? limit 1)', [rule.keep]);
+/** The gateway's request log: written in batches by RequestLogWriter, kept bounded by RequestLogRetention. */
+export class RequestLogStore {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Appends in one transaction; an id already logged is skipped, so a retried flush does not fail. When the batch
+   * fails, each entry is tried on its own, so that one bad entry cannot take the others with it. Answers how many
+   * entries could still not be stored.
+   */
+  async append(entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }> {
+    if (entries.length === 0) return { lost: 0 };
+    const rows = entries.map(entryToRow);
+    try {
+      await this.db.transaction(async (trx) => {
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          await trx('request_log').insert(rows.slice(i, i + INSERT_CHUNK)).onConflict('id').ignore();
+        }
+      });
+      return { lost: 0 };
+    } catch (batchError) {
+      let lost = 0;
+      let error: unknown = batchError;
+      for (const row of rows) {
+        try {
+          await this.db('request_log').insert(row).onConflict('id').ignore();
+        } catch (rowError) {
+          lost += 1;
+          error = rowError;
+        }
       }
-    });
-    const count = await db('request_log').whereIn('id', oldest).del();
-    removed += Number(count);
-    if (Number(count) < PRUNE_CHUNK) return removed;
+      return lost === 0 ? { lost } : { lost, error };
+    }
+  }
+
+  /** newest first */
+  async list(filter: RequestLogFilter): Promise<RequestLogEntry[]> {
+    // after: walk forwards from the cursor, then turn the page round so that it reads newest first like the others
+    const order = filter.after !== undefined ? 'asc' : 'desc';
+    const query = this.db<RequestLogRow>('request_log')
+      .select('*')
+      .orderBy([
+        { column: 'at', order },
+        { column: 'id', order },
+      ])
+      .limit(clampLimit(filter.limit));
+    if (filter.service !== undefined) whereFull(query, 'service', filter.service);
+    if (filter.partner !== undefined) whereFull(query, 'partner', filter.partner);
+    if (filter.partnerTransId !== undefined) whereFull(query, 'trade_key', filter.partnerTransId);
+    if (filter.outcome === 'gateway_error') query.where('is_success', false);
+    if (filter.outcome === 'success') query.where('is_success', true).where((q) => q.whereNull('result_code').orWhere('result_code', 'SUCCESS'));
+    if (filter.outcome === 'business_failure') query.where('is_success', true).whereNotNull('result_code').whereNot('result_code', 'SUCCESS');
+    if (filter.from !== undefined) query.where('at', '>=', filter.from);
+    if (filter.since !== undefined) query.whereRaw('(at, id) > (?, ?)', [filter.since.at, filter.since.id]);
+    if (filter.to !== undefined) query.where('at', '<', filter.to);
+    // An unknown cursor matches nothing, rather than silently restarting from the newest entry.
+    if (filter.before !== undefined) {
+      query.whereRaw('(at, id) < (select r.at, r.id from request_log r where r.id = ?)', [filter.before]);
+    }
+    if (filter.after !== undefined) {
+      query.whereRaw('(at, id) > (select r.at, r.id from request_log r where r.id = ?)', [filter.after]);
+    }
+    const rows = (await query) as RequestLogRow[];
+    const entries = rows.map(entryFromRow);
+    return order === 'asc' ? entries.reverse() : entries;
+  }
+
+  async get(id: string): Promise<RequestLogEntry | null> {
+    const row = (await this.db<RequestLogRow>('request_log').where('id', id).first()) as RequestLogRow | undefined;
+    return row ? entryFromRow(row) : null;
+  }
+
+  /** how many entries the log holds */
+  async count(): Promise<number> {
+    const row = (await this.db('request_log').count({ n: '*' }).first()) as { n: string | number } | undefined;
+    return row ? toNumber(row.n) : 0;
+  }
+
+  /**
+   * Deletes entries older than `before` and those beyond the newest `keep`, oldest first, in chunks. Answers how
+   * many went.
+   */
+  async prune(rule: { keep: number | null; before: Date | null }): Promise<number> {
+    if (!rule.before && rule.keep === null) return 0;
+    let removed = 0;
+    for (;;) {
+      const oldest = this.db('request_log').select('id').orderBy([{ column: 'at' }, { column: 'id' }]).limit(PRUNE_CHUNK);
+      oldest.where((q) => {
+        if (rule.before) q.orWhere('at', '<', rule.before);
+        // (at, id) at or below the first entry past the newest `keep`: the listing order, on its index
+        if (rule.keep !== null) {
+          q.orWhereRaw('(at, id) <= (select r.at, r.id from request_log r order by r.at desc, r.id desc offset ? limit 1)', [rule.keep]);
+        }
+      });
+      const count = await this.db('request_log').whereIn('id', oldest).del();
+      removed += Number(count);
+      if (Number(count) < PRUNE_CHUNK) return removed;
+    }
   }
 }

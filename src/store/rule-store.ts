@@ -1,5 +1,7 @@
+import type { Knex } from 'knex';
 import type { Rule, StoredRule } from '../core/rules/types.ts';
-import { RuleConflictError, type DefaultRuleState, type RuleHit } from './store.ts';
+import { bumpChangeVersion } from './change-store.ts';
+import { RuleConflictError, type DefaultRuleState, type RuleHit } from './records.ts';
 import { fromJson, toDate, toNumber, type Db } from './rows.ts';
 
 interface CustomRuleRow {
@@ -62,128 +64,137 @@ function ruleToRow(db: Db, rule: Rule) {
 
 const RULE_COLUMNS = ['body', 'enabled', 'priority', 'remaining_uses', 'updated_at'] as const;
 
-export async function bumpChangeVersion(db: Db): Promise<void> {
-  await db('change_version').where({ id: 1 }).increment('version', 1);
-}
+/** Custom rules, the state of the default rules, and the rules' hits. Every change but a hit bumps the change version in its transaction. */
+export class RuleStore {
+  constructor(private readonly db: Knex) {}
 
-export async function getChangeVersion(db: Db): Promise<number> {
-  const row = (await db('change_version').select('version').where({ id: 1 }).first()) as
-    | { version: number | string }
-    | undefined;
-  if (!row) throw new Error('change_version has no row: migrations not run?');
-  return toNumber(row.version);
-}
-
-export async function listCustomRules(db: Db): Promise<StoredRule[]> {
-  const rows = (await db<CustomRuleRow>('custom_rules')
-    .select('*')
-    .orderBy([
-      { column: 'created_at', order: 'asc' },
-      { column: 'id', order: 'asc' },
-    ])) as CustomRuleRow[];
-  return rows.map(ruleFromRow);
-}
-
-export async function getCustomRule(db: Db, id: string): Promise<StoredRule | null> {
-  const row = await db<CustomRuleRow>('custom_rules').select('*').where({ id }).first();
-  return row ? ruleFromRow(row as CustomRuleRow) : null;
-}
-
-/** Call inside a transaction: the insert and the version bump go together. */
-export async function insertCustomRule(trx: Db, rule: Rule): Promise<StoredRule> {
-  // do nothing rather than catching 23505: a unique violation would abort the caller's transaction.
-  const rows = (await trx('custom_rules')
-    .insert({ ...ruleToRow(trx, rule), created_at: trx.fn.now() })
-    .onConflict('id')
-    .ignore()
-    .returning('*')) as CustomRuleRow[];
-  const row = rows[0];
-  if (!row) throw new RuleConflictError(rule.id);
-  await bumpChangeVersion(trx);
-  return ruleFromRow(row);
-}
-
-export async function replaceCustomRule(trx: Db, rule: Rule): Promise<StoredRule | null> {
-  const { id, ...changes } = ruleToRow(trx, rule);
-  const rows = (await trx('custom_rules').where({ id }).update(changes).returning('*')) as CustomRuleRow[];
-  const row = rows[0];
-  if (!row) return null;
-  await bumpChangeVersion(trx);
-  return ruleFromRow(row);
-}
-
-export async function deleteCustomRule(trx: Db, id: string): Promise<boolean> {
-  const rows = (await trx('custom_rules').where({ id }).del().returning('id')) as unknown[];
-  if (rows.length === 0) return false;
-  await bumpChangeVersion(trx);
-  return true;
-}
-
-export async function importCustomRules(
-  trx: Db,
-  rules: Rule[],
-  mode: 'merge' | 'replace',
-): Promise<StoredRule[]> {
-  if (mode === 'replace') await trx('custom_rules').del();
-  // One row per id (an upsert may not touch a row twice), written in id order so that concurrent writers
-  // lock rows in the same order.
-  const byId = new Map<string, Rule>();
-  for (const rule of rules) byId.set(rule.id, rule);
-  const sorted = [...byId.values()].sort((a, b) => compare(a.id, b.id));
-  const stored = new Map<string, StoredRule>();
-  for (let i = 0; i < sorted.length; i += CHUNK) {
-    const rows = (await trx('custom_rules')
-      .insert(sorted.slice(i, i + CHUNK).map((rule) => ({ ...ruleToRow(trx, rule), created_at: trx.fn.now() })))
-      .onConflict('id')
-      .merge([...RULE_COLUMNS])
-      .returning('*')) as CustomRuleRow[];
-    for (const row of rows) stored.set(row.id, ruleFromRow(row));
+  /** custom rules, oldest first; times as ISO strings */
+  async listCustom(): Promise<StoredRule[]> {
+    const rows = (await this.db<CustomRuleRow>('custom_rules')
+      .select('*')
+      .orderBy([
+        { column: 'created_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])) as CustomRuleRow[];
+    return rows.map(ruleFromRow);
   }
-  await bumpChangeVersion(trx);
-  return [...byId.keys()].map((id) => stored.get(id) as StoredRule);
-}
 
-export async function listDefaultRuleState(db: Db): Promise<Map<string, DefaultRuleState>> {
-  const rows = (await db<DefaultStateRow>('default_rule_state').select('*').orderBy('id')) as DefaultStateRow[];
-  return new Map(
-    rows.map((row) => [row.id, { enabled: row.enabled, hits: toNumber(row.hits), lastHitAt: iso(row.last_hit_at) }]),
-  );
-}
+  async getCustom(id: string): Promise<StoredRule | null> {
+    const row = await this.db<CustomRuleRow>('custom_rules').select('*').where({ id }).first();
+    return row ? ruleFromRow(row as CustomRuleRow) : null;
+  }
 
-export async function setDefaultRuleEnabled(trx: Db, id: string, enabled: boolean): Promise<void> {
-  await trx('default_rule_state').insert({ id, enabled }).onConflict('id').merge(['enabled']);
-  await bumpChangeVersion(trx);
-}
+  /** throws RuleConflictError when the id exists; the insert and the version bump go together */
+  insertCustom(rule: Rule): Promise<StoredRule> {
+    return this.db.transaction(async (trx) => {
+      // do nothing rather than catching 23505: a unique violation would abort the caller's transaction.
+      const rows = (await trx('custom_rules')
+        .insert({ ...ruleToRow(trx, rule), created_at: trx.fn.now() })
+        .onConflict('id')
+        .ignore()
+        .returning('*')) as CustomRuleRow[];
+      const row = rows[0];
+      if (!row) throw new RuleConflictError(rule.id);
+      await bumpChangeVersion(trx);
+      return ruleFromRow(row);
+    });
+  }
 
-/** Call inside a transaction. No version bump: hits change all the time and reload nothing. */
-export async function recordRuleHits(trx: Db, hits: RuleHit[]): Promise<void> {
-  const custom = sumHits(hits.filter((h) => h.source === 'custom'));
-  const defaults = sumHits(hits.filter((h) => h.source === 'default'));
-  if (custom.length > 0) {
-    // Lock in id order first: instances flushing hits of the same rules at once must not deadlock.
-    await trx('custom_rules')
-      .select('id')
-      .whereIn('id', custom.map((h) => h.id))
-      .orderByRaw('id collate "C"')
-      .forUpdate();
-    const values = custom.map(() => '(?::text, ?::integer, ?::timestamptz)').join(', ');
-    await trx.raw(
-      `update custom_rules as c
-          set hits = c.hits + v.count, last_hit_at = greatest(c.last_hit_at, v.last_hit_at)
-         from (values ${values}) as v (id, count, last_hit_at)
-        where c.id = v.id`,
-      custom.flatMap((h) => [h.id, h.count, h.lastHitAt]),
+  /** null when absent; keeps createdAt, hits and lastHitAt */
+  replaceCustom(rule: Rule): Promise<StoredRule | null> {
+    return this.db.transaction(async (trx) => {
+      const { id, ...changes } = ruleToRow(trx, rule);
+      const rows = (await trx('custom_rules').where({ id }).update(changes).returning('*')) as CustomRuleRow[];
+      const row = rows[0];
+      if (!row) return null;
+      await bumpChangeVersion(trx);
+      return ruleFromRow(row);
+    });
+  }
+
+  deleteCustom(id: string): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const rows = (await trx('custom_rules').where({ id }).del().returning('id')) as unknown[];
+      if (rows.length === 0) return false;
+      await bumpChangeVersion(trx);
+      return true;
+    });
+  }
+
+  /**
+   * One transaction. merge: insert or replace by id (hits kept); replace: every custom rule deleted first.
+   * Answers the imported rules as stored, in the order given (an id given twice: the last one wins).
+   */
+  importCustom(rules: Rule[], mode: 'merge' | 'replace'): Promise<StoredRule[]> {
+    return this.db.transaction(async (trx) => {
+      if (mode === 'replace') await trx('custom_rules').del();
+      // One row per id (an upsert may not touch a row twice), written in id order so that concurrent writers
+      // lock rows in the same order.
+      const byId = new Map<string, Rule>();
+      for (const rule of rules) byId.set(rule.id, rule);
+      const sorted = [...byId.values()].sort((a, b) => compare(a.id, b.id));
+      const stored = new Map<string, StoredRule>();
+      for (let i = 0; i < sorted.length; i += CHUNK) {
+        const rows = (await trx('custom_rules')
+          .insert(sorted.slice(i, i + CHUNK).map((rule) => ({ ...ruleToRow(trx, rule), created_at: trx.fn.now() })))
+          .onConflict('id')
+          .merge([...RULE_COLUMNS])
+          .returning('*')) as CustomRuleRow[];
+        for (const row of rows) stored.set(row.id, ruleFromRow(row));
+      }
+      await bumpChangeVersion(trx);
+      return [...byId.keys()].map((id) => stored.get(id) as StoredRule);
+    });
+  }
+
+  /** default rules that were switched or hit; absent: enabled, never hit */
+  async listDefaultState(): Promise<Map<string, DefaultRuleState>> {
+    const rows = (await this.db<DefaultStateRow>('default_rule_state').select('*').orderBy('id')) as DefaultStateRow[];
+    return new Map(
+      rows.map((row) => [row.id, { enabled: row.enabled, hits: toNumber(row.hits), lastHitAt: iso(row.last_hit_at) }]),
     );
   }
-  if (defaults.length > 0) {
-    await trx.raw(
-      `insert into default_rule_state (id, enabled, hits, last_hit_at)
-       values ${defaults.map(() => '(?, true, ?, ?)').join(', ')}
-       on conflict (id) do update
-          set hits = default_rule_state.hits + excluded.hits,
-              last_hit_at = greatest(default_rule_state.last_hit_at, excluded.last_hit_at)`,
-      defaults.flatMap((h) => [h.id, h.count, h.lastHitAt]),
-    );
+
+  setDefaultEnabled(id: string, enabled: boolean): Promise<void> {
+    return this.db.transaction(async (trx) => {
+      await trx('default_rule_state').insert({ id, enabled }).onConflict('id').merge(['enabled']);
+      await bumpChangeVersion(trx);
+    });
+  }
+
+  /** adds the counts, in one transaction; no version bump: hits change all the time and reload nothing */
+  async recordHits(hits: RuleHit[]): Promise<void> {
+    if (hits.length === 0) return;
+    await this.db.transaction(async (trx) => {
+      const custom = sumHits(hits.filter((h) => h.source === 'custom'));
+      const defaults = sumHits(hits.filter((h) => h.source === 'default'));
+      if (custom.length > 0) {
+        // Lock in id order first: instances flushing hits of the same rules at once must not deadlock.
+        await trx('custom_rules')
+          .select('id')
+          .whereIn('id', custom.map((h) => h.id))
+          .orderByRaw('id collate "C"')
+          .forUpdate();
+        const values = custom.map(() => '(?::text, ?::integer, ?::timestamptz)').join(', ');
+        await trx.raw(
+          `update custom_rules as c
+              set hits = c.hits + v.count, last_hit_at = greatest(c.last_hit_at, v.last_hit_at)
+             from (values ${values}) as v (id, count, last_hit_at)
+            where c.id = v.id`,
+          custom.flatMap((h) => [h.id, h.count, h.lastHitAt]),
+        );
+      }
+      if (defaults.length > 0) {
+        await trx.raw(
+          `insert into default_rule_state (id, enabled, hits, last_hit_at)
+           values ${defaults.map(() => '(?, true, ?, ?)').join(', ')}
+           on conflict (id) do update
+              set hits = default_rule_state.hits + excluded.hits,
+                  last_hit_at = greatest(default_rule_state.last_hit_at, excluded.last_hit_at)`,
+          defaults.flatMap((h) => [h.id, h.count, h.lastHitAt]),
+        );
+      }
+    });
   }
 }
 
@@ -210,6 +221,7 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** TradeTx.takeRuleUse: call inside the trade's transaction. */
 export async function takeRuleUse(trx: Db, ruleId: string): Promise<boolean> {
   // The row lock makes concurrent takers queue; each re-reads remaining_uses after the one before commits.
   const taken = (await trx('custom_rules')

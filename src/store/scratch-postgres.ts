@@ -23,7 +23,8 @@ export interface Scratch {
 }
 
 export function connectionTo(socketDir: string, database: string, pool: Knex.PoolConfig = { min: 0, max: 10 }): Knex {
-  const db = knex({ client: 'pg', connection: { host: socketDir, port: EMBEDDED_PORT, user: EMBEDDED_USER, database }, pool });
+  // compileSqlOnError: a failed query's message shows `$1`, not the values (a partner's key among them)
+  const db = knex({ client: 'pg', connection: { host: socketDir, port: EMBEDDED_PORT, user: EMBEDDED_USER, database }, pool, compileSqlOnError: false });
   unrefReaper(db);
   return db;
 }

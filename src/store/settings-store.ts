@@ -1,8 +1,13 @@
-import type { Db } from './rows.ts';
+import type { Knex } from 'knex';
 
-/** The stored value, or `value` stored now when there was none: every instance ends up with the same one. */
-export async function getOrCreateSetting(db: Db, key: string, value: string): Promise<string> {
-  await db('settings').insert({ key, value }).onConflict('key').ignore();
-  const row = (await db('settings').where({ key }).first()) as { value: string } | undefined;
-  return row!.value;
+/** Values shared by every instance on this database (the session secret). */
+export class SettingsStore {
+  constructor(private readonly db: Knex) {}
+
+  /** The stored value, or `value` stored now when there was none: every instance ends up with the same one. */
+  async getOrCreate(key: string, value: string): Promise<string> {
+    await this.db('settings').insert({ key, value }).onConflict('key').ignore();
+    const row = (await this.db('settings').where({ key }).first()) as { value: string } | undefined;
+    return row!.value;
+  }
 }

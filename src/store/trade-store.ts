@@ -1,6 +1,7 @@
+import type { Knex } from 'knex';
 import pg from 'pg';
 import type { PendingInfo, Refund, Trade, TradeState } from '../core/types.ts';
-import type { TradeFilter, TradeTx } from './store.ts';
+import type { TradeFilter, TradeReader, TradeTx } from './records.ts';
 import { clampLimit, fromJson, toDate, toDateOrNull, toNumber, type Db } from './rows.ts';
 import { takeRuleUse } from './rule-store.ts';
 
@@ -125,8 +126,8 @@ function refundToRow(refund: Refund): RefundRow {
   };
 }
 
-/** The trade operations, bound to one transaction. */
-export function createTradeTx(trx: Db): TradeTx {
+/** The trade operations, bound to one transaction (or, for the reader, to none). */
+function createTradeTx(trx: Db): TradeTx {
   return {
     async lockTrade(partner, partnerTransId) {
       await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${partner}/${partnerTransId}`]);
@@ -189,33 +190,50 @@ export function createTradeTx(trx: Db): TradeTx {
   };
 }
 
-export async function listTrades(db: Db, filter: TradeFilter): Promise<Trade[]> {
-  const query = db<TradeRow>('trades')
-    .select('*')
-    .orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'alipay_trans_id', order: 'desc' },
-    ])
-    .limit(clampLimit(filter.limit));
-  if (filter.partner !== undefined) query.where('partner', filter.partner);
-  if (filter.partnerTransId !== undefined) query.where('partner_trans_id', filter.partnerTransId);
-  if (filter.state !== undefined) query.where('state', filter.state);
-  const rows = (await query) as TradeRow[];
-  return rows.map(tradeFromRow);
-}
+/** Trades and refunds: the gateway's transactions on them, and the listings of the pages. */
+export class TradeStore {
+  /** reads outside any transaction: for requests that turn out to change nothing (most queries) */
+  readonly reader: TradeReader;
 
-export async function countTrades(db: Db): Promise<number> {
-  const row = (await db('trades').count({ n: '*' }).first()) as { n: string | number } | undefined;
-  return row ? toNumber(row.n) : 0;
-}
+  constructor(private readonly db: Knex) {
+    this.reader = createTradeTx(db);
+  }
 
-export async function listRefunds(db: Db, partner: string, partnerTransId: string): Promise<Refund[]> {
-  const rows = (await db<RefundRow>('refunds')
-    .select('*')
-    .where({ partner, partner_trans_id: partnerTransId })
-    .orderBy([
-      { column: 'created_at', order: 'asc' },
-      { column: 'partner_refund_id', order: 'asc' },
-    ])) as RefundRow[];
-  return rows.map(refundFromRow);
+  transaction<T>(fn: (tx: TradeTx) => Promise<T>): Promise<T> {
+    return this.db.transaction((trx) => fn(createTradeTx(trx)));
+  }
+
+  /** newest first */
+  async listTrades(filter: TradeFilter): Promise<Trade[]> {
+    const query = this.db<TradeRow>('trades')
+      .select('*')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'alipay_trans_id', order: 'desc' },
+      ])
+      .limit(clampLimit(filter.limit));
+    if (filter.partner !== undefined) query.where('partner', filter.partner);
+    if (filter.partnerTransId !== undefined) query.where('partner_trans_id', filter.partnerTransId);
+    if (filter.state !== undefined) query.where('state', filter.state);
+    const rows = (await query) as TradeRow[];
+    return rows.map(tradeFromRow);
+  }
+
+  /** how many trades are stored, every partner */
+  async countTrades(): Promise<number> {
+    const row = (await this.db('trades').count({ n: '*' }).first()) as { n: string | number } | undefined;
+    return row ? toNumber(row.n) : 0;
+  }
+
+  /** the trade's refunds, oldest first */
+  async listRefunds(partner: string, partnerTransId: string): Promise<Refund[]> {
+    const rows = (await this.db<RefundRow>('refunds')
+      .select('*')
+      .where({ partner, partner_trans_id: partnerTransId })
+      .orderBy([
+        { column: 'created_at', order: 'asc' },
+        { column: 'partner_refund_id', order: 'asc' },
+      ])) as RefundRow[];
+    return rows.map(refundFromRow);
+  }
 }

@@ -97,7 +97,7 @@ describe('pages in a browser', { skip: chromiumSkip }, () => {
     await t.ctx.rules.create({ id: 'phone-rule', name: 'A rule with a long name to see how it wraps on a phone screen', service: 'alipay.acquire.overseas.spot.pay', when: [{ param: 'trans_amount', op: 'eq', value: '44' }], whenAny: [[{ param: 'buyer_identity_code', op: 'prefix', value: '28' }]], then: { type: 'business', resultCode: 'SUCCESS', fields: { memo: '中文咖啡' } } });
     await t.ctx.rules.create({ id: 'scenario-phone', name: 'Scenario: query', service: 'alipay.acquire.overseas.query', partner: PARTNER, priority: 1_000_000, durationMinutes: 30, then: { type: 'business', resultCode: 'FAIL', error: 'SYSTEM_ERROR' } });
     await t.ctx.flush();
-    const log = await t.ctx.store.listRequestLog({ limit: 10 });
+    const log = await t.ctx.stores.requestLog.list({ limit: 10 });
     const refused = log.find((entry) => entry.error === 'ILLEGAL_SIGN')!;
     const paths = [
       ['overview', '/'],

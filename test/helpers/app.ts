@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { OffsetClock } from '../../src/app/clock.ts';
 import type { AppContext, ContextOptions } from '../../src/app/context.ts';
 import { startMock } from '../../src/compose.ts';
-import { createTestStore } from './db.ts';
+import { createTestStores } from './db.ts';
 
 export const PARTNER = '2088000000000001';
 export const KEY = '0123456789abcdefghijklmnopqrstuv';
@@ -19,16 +19,24 @@ export interface TestApp {
 
 /** A fresh app on its own database with a clock that only moves when told. */
 export async function createTestApp(
-  options: { now?: number; notify?: Pick<ContextOptions, 'notifyIntervalMs' | 'notifyRetryDelaysMs' | 'notifyMaxAttempts'> } = {},
+  options: {
+    now?: number;
+    notify?: Pick<ContextOptions, 'notifyIntervalMs' | 'notifyRetryDelaysMs' | 'notifyMaxAttempts'>;
+    /** the app's own log and metrics (default: the context's), the metrics counting the store's database errors too */
+    observe?: Pick<ContextOptions, 'logger' | 'metrics'>;
+  } = {},
 ): Promise<TestApp> {
+  const metrics = options.observe?.metrics;
+  const stores = await createTestStores({ logger: options.observe?.logger, onDatabaseError: metrics && (() => metrics.databaseError()) });
   const time = { ms: options.now ?? FIXED_NOW };
   const errors: unknown[] = [];
   const { ctx, createApp } = await startMock({
-    database: { store: await createTestStore() },
+    database: { stores },
     defaultPartner: { id: PARTNER, key: KEY },
     clock: new OffsetClock(() => time.ms),
     onError: (error) => errors.push(error),
     ...options.notify,
+    ...options.observe,
   });
   return {
     app: createApp(),

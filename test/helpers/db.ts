@@ -1,41 +1,46 @@
 import { randomBytes } from 'node:crypto';
-import { createDatabase, dropDatabase, openStore } from '../../src/store/db.ts';
+import { type OpenStoreOptions, createDatabase, dropDatabase, openStore } from '../../src/store/db.ts';
+import type { Rule } from '../../src/core/rules/types.ts';
 import type { Refund, Trade } from '../../src/core/types.ts';
-import type { RequestLogEntry, Store } from '../../src/store/store.ts';
+import type { RequestLogEntry } from '../../src/store/records.ts';
+import type { Database, Stores } from '../../src/store/stores.ts';
+
+/** the stores of a test database; `testDatabaseUrl` is set on a PostgreSQL server (DATABASE_URL) */
+export type TestStores = Stores & { testDatabaseUrl?: string };
 
 /**
- * A migrated store of this test file's own: a fresh database on the server of DATABASE_URL (dropped again by
- * close()), or else a throw-away database on the embedded PostgreSQL. Test files can therefore run in parallel.
+ * Migrated stores on a database of this test file's own: a fresh database on the server of DATABASE_URL (dropped
+ * again by database.close()), or else a throw-away database on the embedded PostgreSQL. Test files can therefore run
+ * in parallel.
  */
-export async function createTestStore(): Promise<Store> {
+export async function createTestStores(options: Pick<OpenStoreOptions, 'logger' | 'onDatabaseError'> = {}): Promise<TestStores> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const store = await openStore({ inMemory: true });
-    await store.migrate();
-    return store;
+    const stores = await openStore({ inMemory: true, ...options });
+    await stores.database.migrate();
+    return stores;
   }
   const name = `mapi_test_${randomBytes(6).toString('hex')}`;
   const databaseUrl = await createDatabase(serverUrl, name);
-  let store: Store | undefined;
+  let stores: Stores | undefined;
   try {
-    store = await openStore({ databaseUrl });
-    await store.migrate();
+    stores = await openStore({ databaseUrl, ...options });
+    await stores.database.migrate();
   } catch (err) {
-    await store?.close();
+    await stores?.database.close();
     await dropDatabase(serverUrl, name);
     throw err;
   }
-  const close = store.close.bind(store);
-  return Object.assign(store, {
-    testDatabaseUrl: databaseUrl,
-    async close(): Promise<void> {
-      try {
-        await close();
-      } finally {
-        await dropDatabase(serverUrl, name);
-      }
-    },
-  });
+  const { database } = stores;
+  const close = database.close.bind(database);
+  database.close = async (): Promise<void> => {
+    try {
+      await close();
+    } finally {
+      await dropDatabase(serverUrl, name);
+    }
+  };
+  return Object.assign(stores, { testDatabaseUrl: databaseUrl });
 }
 
 // Rows for store tests: valid, complete, overridable.
@@ -65,6 +70,25 @@ export function makeTrade(overrides: Partial<Trade> = {}): Trade {
     queryCount: 0,
     notifyUrl: null,
     notifyCharset: null,
+    ...overrides,
+  };
+}
+
+export function makeRule(overrides: Partial<Rule> = {}): Rule {
+  return {
+    id: 'pay-balance-not-enough',
+    name: 'Amount 12.34: balance not enough 余额不足',
+    service: 'alipay.acquire.overseas.spot.pay',
+    partner: null,
+    priority: 0,
+    enabled: true,
+    activeUntil: null,
+    remainingUses: null,
+    when: [
+      { param: 'trans_amount', op: 'eq', value: '12.34' },
+      { param: 'currency', op: 'in', value: ['USD', 'JPY'] },
+    ],
+    then: { type: 'business', resultCode: 'FAILED', error: 'BUYER_BALANCE_NOT_ENOUGH', fields: { a: '{{b}}' }, delayMs: 0 },
     ...overrides,
   };
 }
@@ -117,24 +141,28 @@ export function pgCode(err: unknown): unknown {
   return (err as { code?: unknown }).code;
 }
 
+/** the same stores, whose database.close() does nothing (the owner closes the real one) */
+function unclosable(stores: Stores): Stores {
+  return { ...stores, database: Object.assign(Object.create(stores.database) as Database, { close: async () => {} }) };
+}
+
 /**
- * Two stores on one database, as two instances of the mock would have: on PostgreSQL two pools on the same
- * fresh database; on the embedded database (one process only) the same store twice.
+ * Two sets of stores on one database, as two instances of the mock would have: on PostgreSQL two pools on the same
+ * fresh database; on the embedded database (one process only) the same stores twice.
  */
-export async function createSharedTestStores(): Promise<{ a: Store; b: Store; close(): Promise<void> }> {
-  const a = await createTestStore();
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const shared = Object.assign(Object.create(a) as Store, { close: async () => {} });
-    return { a: shared, b: shared, close: () => a.close() };
+export async function createSharedTestStores(): Promise<{ a: Stores; b: Stores; close(): Promise<void> }> {
+  const a = await createTestStores();
+  if (!a.testDatabaseUrl) {
+    const shared = unclosable(a);
+    return { a: shared, b: shared, close: () => a.database.close() };
   }
-  const b = await openStore({ databaseUrl: (a as Store & { testDatabaseUrl: string }).testDatabaseUrl });
+  const b = await openStore({ databaseUrl: a.testDatabaseUrl });
   return {
-    a: Object.assign(Object.create(a) as Store, { close: async () => {} }),
-    b: Object.assign(Object.create(b) as Store, { close: async () => {} }),
+    a: unclosable(a),
+    b: unclosable(b),
     async close() {
-      await b.close();
-      await a.close();
+      await b.database.close();
+      await a.database.close();
     },
   };
 }

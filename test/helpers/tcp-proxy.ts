@@ -81,7 +81,7 @@ export async function proxiedApp(serverUrl: string): Promise<ProxiedApp> {
   const close = async () => {
     await started?.ctx.close().catch(() => undefined);
     // a close that failed with the database away has not reached the store
-    await started?.store.close();
+    await started?.stores.database.close();
     await proxy.close();
     await dropDatabase(serverUrl, name);
   };

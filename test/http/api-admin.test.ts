@@ -131,12 +131,12 @@ test('clock: advance moves the partner time the gateway writes; reset returns to
   assert.deepEqual(advanced.body, { partner: PARTNER, now: new Date(t.time.ms + 3600_000).toISOString() });
   const again = await api().post('/api/clock').send({ partner: PARTNER, advanceSeconds: 60 });
   assert.equal(again.body.now, new Date(t.time.ms + 3660_000).toISOString());
-  assert.deepEqual([...(await t.ctx.store.listClockOffsets())], [[PARTNER, 3660_000]]);
+  assert.deepEqual([...(await t.ctx.stores.clocks.listOffsets())], [[PARTNER, 3660_000]]);
   assert.equal((await call(t.app, payParams())).fields.alipay_pay_time, gmt8(t.time.ms + 3660_000));
 
   const reset = await api().post('/api/clock').send({ partner: PARTNER, reset: true });
   assert.deepEqual([reset.status, reset.body], [200, { partner: PARTNER, now: new Date(t.time.ms).toISOString() }]);
-  assert.equal((await t.ctx.store.listClockOffsets()).size, 0);
+  assert.equal((await t.ctx.stores.clocks.listOffsets()).size, 0);
   assert.equal((await call(t.app, payParams())).fields.alipay_pay_time, gmt8(t.time.ms));
 
   for (const advanceSeconds of [0, -5, 1.5, '60', undefined]) {

@@ -121,7 +121,7 @@ test('trades: amounts as strings in the currency decimals, refunds, and a waitin
   assert.equal(closedOnes.length, 2);
   assert.ok(closedOnes.includes(walked.partner_trans_id));
   // shown, not written: the store still holds it waiting until a request touches it
-  assert.equal((await t.ctx.store.listTrades({ partnerTransId: walked.partner_trans_id! }))[0]!.state, 'WAIT_BUYER_PAY');
+  assert.equal((await t.ctx.stores.trades.listTrades({ partnerTransId: walked.partner_trans_id! }))[0]!.state, 'WAIT_BUYER_PAY');
   assert.equal((await api().get('/api/trades?limit=2')).body.items.length, 2);
   assert.equal((await api().get('/api/trades')).body.items.length, 4);
 
@@ -130,10 +130,10 @@ test('trades: amounts as strings in the currency decimals, refunds, and a waitin
 });
 
 test('an unexpected failure answers a bare JSON 500, never a stack trace', async (ctx) => {
-  ctx.mock.method(t.ctx.store, 'listTrades', async () => {
+  ctx.mock.method(t.ctx.stores.trades, 'listTrades', async () => {
     throw new Error('the database is on fire');
   });
-  const logged = ctx.mock.method(console, 'error', () => {});
+  const logged = ctx.mock.method(t.ctx.logger, 'error', () => {});
   const res = await api().get('/api/trades');
   assert.deepEqual([res.status, res.body], [500, { errors: { server: 'internal error' } }]);
   assert.equal(logged.mock.callCount(), 1);

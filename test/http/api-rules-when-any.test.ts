@@ -86,7 +86,7 @@ test('explain reports the closest group, and rules that held but expired, are us
 
   // the request's page says so too
   await t.ctx.flush();
-  const [entry] = await t.ctx.store.listRequestLog({ limit: 1 });
+  const [entry] = await t.ctx.stores.requestLog.list({ limit: 1 });
   const page = await new PageSession(t.app).get(`/requests/${entry!.id}`);
   assert.match(page.text, /Rule <span class="mono">once<\/span> matched every condition but has no uses left/);
   assert.match(page.text, /Rule <span class="mono">past<\/span> matched every condition but expired at 2023-12-31 08:00:00/);

@@ -68,7 +68,7 @@ test('a PostgreSQL outage under pay load: XML SYSTEM_ERROR meanwhile, recovery a
     assert.equal(during.cut.systemErrors, during.cut.answers, 'every pay answered during the outage is SYSTEM_ERROR');
     assert.ok(during.after.successes >= 20, `pays did not recover after the database came back (${during.after.successes} succeeded)`);
     const missing: string[] = [];
-    for (const id of acknowledged) if (!(await ctx.store.reader.findTradeByPartnerTransId(PARTNER, id))) missing.push(id);
+    for (const id of acknowledged) if (!(await ctx.stores.trades.reader.findTradeByPartnerTransId(PARTNER, id))) missing.push(id);
     assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged pays are missing`);
     // nothing half-written: a refused pay, sent again, is paid once and for all
     for (const id of refused.slice(0, 20)) assert.equal((await pay(id)).ok, true, id);

@@ -29,11 +29,11 @@ test('pay amounts 9901–9905 answer their business failures and leave no trade'
       const answer = await call(t.app, pay);
       assert.deepEqual(codes(answer), ['T', 'FAILED', error], written);
       assert.equal(answer.signValid, true);
-      assert.equal((await t.ctx.store.listTrades({ partnerTransId: pay.partner_trans_id! })).length, 0);
+      assert.equal((await t.ctx.stores.trades.listTrades({ partnerTransId: pay.partner_trans_id! })).length, 0);
     }
   }
   await t.ctx.flush();
-  const [logged] = await t.ctx.store.listRequestLog({ limit: 1 });
+  const [logged] = await t.ctx.stores.requestLog.list({ limit: 1 });
   assert.equal(logged!.ruleId, 'pay-9905-trade-closed');
 });
 
@@ -61,7 +61,7 @@ test('9907: stays WAIT_BUYER_PAY until cancelled (action close), or closes itsel
   assert.equal((await query(timedOut.partner_trans_id!)).fields.alipay_trans_status, 'WAIT_BUYER_PAY');
   t.time.ms += 61_000;
   assert.equal((await query(timedOut.partner_trans_id!)).fields.alipay_trans_status, 'TRADE_CLOSED');
-  const [trade] = await t.ctx.store.listTrades({ partnerTransId: timedOut.partner_trans_id! });
+  const [trade] = await t.ctx.stores.trades.listTrades({ partnerTransId: timedOut.partner_trans_id! });
   assert.equal(trade!.state, 'TRADE_CLOSED');
 });
 
@@ -74,7 +74,7 @@ test('9911: refund FAILED SYSTEM_ERROR, nothing refunded; 9912: UNKNOW but appli
   const p11 = payParams({ trans_amount: '9911' });
   assert.equal((await call(t.app, p11)).fields.result_code, 'SUCCESS');
   assert.deepEqual(codes(await refund(p11.partner_trans_id!, tradeId('R'), '1.00')), ['T', 'FAILED', 'SYSTEM_ERROR']);
-  assert.equal((await t.ctx.store.listTrades({ partnerTransId: p11.partner_trans_id! }))[0]!.refunded, 0);
+  assert.equal((await t.ctx.stores.trades.listTrades({ partnerTransId: p11.partner_trans_id! }))[0]!.refunded, 0);
 
   const p12 = payParams({ trans_amount: '9912' });
   await call(t.app, p12);
@@ -82,12 +82,12 @@ test('9911: refund FAILED SYSTEM_ERROR, nothing refunded; 9912: UNKNOW but appli
   const uncertain = await refund(p12.partner_trans_id!, refundId, '2.00');
   assert.deepEqual(codes(uncertain), ['T', 'UNKNOW', 'SYSTEM_ERROR']);
   assert.equal(uncertain.signValid, true);
-  assert.equal((await t.ctx.store.listTrades({ partnerTransId: p12.partner_trans_id! }))[0]!.refunded, 200);
+  assert.equal((await t.ctx.stores.trades.listTrades({ partnerTransId: p12.partner_trans_id! }))[0]!.refunded, 200);
   for (let i = 0; i < 2; i++) {
     const retry = await refund(p12.partner_trans_id!, refundId, '2.00');
     assert.deepEqual([retry.fields.result_code, retry.fields.refund_amount], ['SUCCESS', '2.00']);
   }
-  assert.equal((await t.ctx.store.listTrades({ partnerTransId: p12.partner_trans_id! }))[0]!.refunded, 200);
+  assert.equal((await t.ctx.stores.trades.listTrades({ partnerTransId: p12.partner_trans_id! }))[0]!.refunded, 200);
 });
 
 test('9913: cancel FAIL SYSTEM_ERROR retry_flag=Y, nothing changes; 9914: UNKNOWN retry_flag=Y but applied', async () => {

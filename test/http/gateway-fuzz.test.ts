@@ -69,7 +69,7 @@ test('500 random requests: every answer is well-formed GBK XML, and the process 
 
 test("300 of npm run fuzz's requests (hostile values in signed requests, tampered signs, every type and method): each answer checks out, each is logged", async () => {
   await t.ctx.flush();
-  const before = await t.ctx.store.countRequests();
+  const before = await t.ctx.stores.requestLog.count();
   const cases = new FuzzCases(prng(20261201));
   // a server of its own: supertest would re-encode a Buffer body sent as a form
   const server = createHttpServer(t.app).listen(0, '127.0.0.1');
@@ -86,5 +86,5 @@ test("300 of npm run fuzz's requests (hostile values in signed requests, tampere
     server.close();
   }
   await t.ctx.flush();
-  assert.equal((await t.ctx.store.countRequests()) - before, 300);
+  assert.equal((await t.ctx.stores.requestLog.count()) - before, 300);
 });

@@ -40,7 +40,7 @@ test('cancel by out_trade_no refunds a paid trade and closes it; pay again is TR
   assert.equal(retry.fields.result_code, 'SUCCESS');
   const payAgain = await call(t.app, pay);
   assert.deepEqual([payAgain.fields.result_code, payAgain.fields.error], ['FAILED', 'TRADE_HAS_CLOSE']);
-  const [trade] = (await t.ctx.store.listTrades({ partnerTransId: pay.partner_trans_id! }));
+  const [trade] = (await t.ctx.stores.trades.listTrades({ partnerTransId: pay.partner_trans_id! }));
   assert.equal(trade!.refunded, 2550);
 });
 
@@ -82,7 +82,7 @@ test('a GBK request round-trips Chinese text and the trade remembers it', async 
   assert.equal(paid.fields.result_code, 'SUCCESS');
   assert.equal(paid.echo.trans_name, '咖啡 两杯');
   assert.equal(paid.echo._input_charset, 'GBK');
-  const [trade] = await t.ctx.store.listTrades({ partnerTransId: pay.partner_trans_id! });
+  const [trade] = await t.ctx.stores.trades.listTrades({ partnerTransId: pay.partner_trans_id! });
   assert.equal(trade!.transName, '咖啡 两杯');
 });
 
@@ -91,7 +91,7 @@ test('concurrent pays with one partner_trans_id make one trade; concurrent refun
   const pays = await Promise.all(Array.from({ length: 8 }, () => call(t.app, pay)));
   assert.equal(new Set(pays.map((p) => p.fields.alipay_trans_id)).size, 1);
   assert.ok(pays.every((p) => p.fields.result_code === 'SUCCESS'));
-  assert.equal((await t.ctx.store.listTrades({ partnerTransId: pay.partner_trans_id! })).length, 1);
+  assert.equal((await t.ctx.stores.trades.listTrades({ partnerTransId: pay.partner_trans_id! })).length, 1);
 
   const refunds = await Promise.all(
     Array.from({ length: 15 }, (_, i) =>
@@ -102,7 +102,7 @@ test('concurrent pays with one partner_trans_id make one trade; concurrent refun
     ),
   );
   assert.equal(refunds.filter((r) => r.fields.result_code === 'SUCCESS').length, 10);
-  const [trade] = await t.ctx.store.listTrades({ partnerTransId: pay.partner_trans_id! });
+  const [trade] = await t.ctx.stores.trades.listTrades({ partnerTransId: pay.partner_trans_id! });
   assert.deepEqual([trade!.refunded, trade!.state], [100, 'TRADE_CLOSED']);
 });
 
@@ -111,7 +111,7 @@ test('the request log keeps every request, decoded, with its outcome', async () 
   await call(t.app, pay, { charset: 'GBK' });
   await call(t.app, { ...pay, trans_amount: 'abc' });
   await t.ctx.requestLog.flush();
-  const entries = await t.ctx.store.listRequestLog({ partnerTransId: pay.partner_trans_id! });
+  const entries = await t.ctx.stores.requestLog.list({ partnerTransId: pay.partner_trans_id! });
   assert.equal(entries.length, 2);
   const [invalid, ok] = entries;
   assert.deepEqual([invalid!.isSuccess, invalid!.resultCode, invalid!.error], [true, 'FAILED', 'INVALID_PARAMETER']);

@@ -26,7 +26,7 @@ test('/healthz says the database is up; with the store gone it says down (503), 
   const t = await createTestApp();
   const up = await request(t.app).get('/healthz');
   assert.deepEqual([up.status, up.body.ok, up.body.database], [200, true, 'up']);
-  await t.ctx.store.close();
+  await t.ctx.stores.database.close();
   const down = await request(t.app).get('/healthz');
   assert.deepEqual([down.status, down.body.ok, down.body.database], [503, false, 'down']);
   const browser = new PageSession(t.app);

@@ -18,7 +18,7 @@ before(async () => {
   stores = await createSharedTestStores();
   const make = async (store: typeof stores.a) => {
     const { ctx, createApp } = await startMock({
-      database: { store },
+      database: { stores: store },
       defaultPartner: { id: PARTNER, key: KEY },
       clock: new OffsetClock(() => FIXED_NOW),
       syncIntervalMs: 100,

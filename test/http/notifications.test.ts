@@ -174,7 +174,7 @@ test('a merchant that does not answer success is retried', async () => {
   const hits = await receivedAt('/flaky', 2);
   assert.equal(hits[0]!.params.notify_id, hits[1]!.params.notify_id);
   // the retry overwrote the last answer; the first attempt is kept as it was (a test case judges it)
-  const [stored] = await t.ctx.store.listNotifications({ partnerTransId: pay.partner_trans_id! });
+  const [stored] = await t.ctx.stores.notifications.list({ partnerTransId: pay.partner_trans_id! });
   assert.deepEqual([stored!.lastBody, stored!.firstAttempt?.delivered, stored!.firstAttempt?.status, stored!.firstAttempt?.body], ['success', false, 200, 'fail']);
 });
 

@@ -50,7 +50,7 @@ test('counts, the latest ten requests with their outcome, and the running scenar
   assert.match(res.text, /<span class="stat">1<\/span><span class="muted">custom rules in force<\/span>/);
   const rows = [...res.text.matchAll(/<a href="\/requests\/([^"]+)">Details<\/a>/g)].map((m) => m[1]);
   assert.equal(rows.length, 10);
-  const log = await t.ctx.store.listRequestLog({ limit: 10 });
+  const log = await t.ctx.stores.requestLog.list({ limit: 10 });
   assert.deepEqual(rows, log.map((entry) => encodeURIComponent(entry.id)));
   assert.match(res.text, /&lt;script&gt;alert/);
   assert.match(res.text, /<span class="badge bad">is_success=F · SYSTEM_ERROR<\/span>/);

@@ -113,7 +113,7 @@ test('export, import, Postman and reset from the pages', async () => {
   const reset = await s.post('/reset', {});
   assert.equal(reset.status, 303);
   assert.equal(t.ctx.rules.get('kept'), undefined);
-  assert.equal(await t.ctx.store.countTrades(), 0);
+  assert.equal(await t.ctx.stores.trades.countTrades(), 0);
 
   await s.get('/import');
   const notJson = await s.post('/import', { rules: '{oops', mode: 'merge' });

@@ -15,7 +15,7 @@ test("an ILLEGAL_SIGN request's page shows the sign sent beside the one the save
   const answer = await rawCall(t.app, { body: encodeForm(wrong), contentType: 'application/x-www-form-urlencoded' });
   assert.equal(answer.error, 'ILLEGAL_SIGN');
   await t.ctx.flush();
-  const [entry] = await t.ctx.store.listRequestLog({ limit: 1 });
+  const [entry] = await t.ctx.stores.requestLog.list({ limit: 1 });
   const page = await new PageSession(t.app).get(`/requests/${entry!.id}`);
   const { sign: _sent, sign_type: _type, ...unsigned } = wrong;
   const expected = clientSign(unsigned);
@@ -33,7 +33,7 @@ test('a request refused before the rules lists no nearest rules: none was consul
   const wrong = signed(payParams({ trans_amount: '9902' }), { key: 'not-the-partners-key' });
   await rawCall(t.app, { body: encodeForm(wrong), contentType: 'application/x-www-form-urlencoded' });
   await t.ctx.flush();
-  const [entry] = await t.ctx.store.listRequestLog({ limit: 1 });
+  const [entry] = await t.ctx.stores.requestLog.list({ limit: 1 });
   const page = await new PageSession(t.app).get(`/requests/${entry!.id}`);
   assert.match(page.text, /The gateway refused this request \(ILLEGAL_SIGN\) before any rule was consulted\./);
   assert.doesNotMatch(page.text, /Nearest rules|comes close/);

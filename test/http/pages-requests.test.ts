@@ -37,7 +37,7 @@ before(async () => {
   await call(t.app, payParams({ trans_amount: '9902' }));
   await rawCall(t.app, { body: encodeForm(signed({ ...payParams(), partner: STRANGER })), contentType: 'application/x-www-form-urlencoded' });
   await t.ctx.flush();
-  const [r, f, c, o] = await t.ctx.store.listRequestLog({});
+  const [r, f, c, o] = await t.ctx.stores.requestLog.list({});
   rejected = r!.id;
   failed = f!.id;
   cancelled = c!.id;
@@ -91,7 +91,7 @@ test('pagination: older and newer pages by cursor', async () => {
   try {
     for (let i = 0; i < 55; i++) await call(t2.app, payParams({ trans_amount: '1.00' }));
     await t2.ctx.flush();
-    const all = (await t2.ctx.store.listRequestLog({ limit: 100 })).map((e) => e.id);
+    const all = (await t2.ctx.stores.requestLog.list({ limit: 100 })).map((e) => e.id);
     const b = new PageSession(t2.app);
     const first = await b.get('/requests');
     assert.deepEqual(entryIds(first.text), all.slice(0, 50));

@@ -235,7 +235,7 @@ test('"make a rule from this request" pre-fills the form from the request log', 
   await call(t.app, payParams({ trans_amount: '33.30', partner_trans_id: trans }));
   await call(t.app, { service: REFUND, partner_trans_id: trans, partner_refund_id: `${trans}R`, refund_amount: '1.00', currency: 'USD' });
   await t.ctx.requestLog.flush();
-  const [refund, pay] = await t.ctx.store.listRequestLog({ partnerTransId: trans });
+  const [refund, pay] = await t.ctx.stores.requestLog.list({ partnerTransId: trans });
   const payForm = await s.get(`/rules/new?fromRequest=${pay!.id}`);
   assert.equal(payForm.status, 200);
   assert.match(payForm.text, new RegExp(`Pre-filled from the logged pay request ${trans} \\(\\d{4}-`));

@@ -12,7 +12,7 @@ after(() => t.close());
 
 /** every row of every table, as text: what a database dump would hold */
 async function everythingStored(): Promise<string> {
-  const knex = (t.ctx.store as unknown as { knex: Knex }).knex;
+  const knex = (t.ctx.stores.database as unknown as { knex: Knex }).knex;
   const tables = (await knex.raw("select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'")) as
     | { rows: Array<{ table_name: string }> }
     | Array<{ table_name: string }>;

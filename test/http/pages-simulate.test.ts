@@ -93,7 +93,7 @@ test('a pay sent from the page: SUCCESS, a verified signature, the signed string
   const logged = await browser.get(link[1]!);
   assert.equal(logged.status, 200);
   assert.ok(logged.text.includes(valueOf(rows, 'partner_trans_id')!));
-  const [entry] = await t.ctx.store.listRequestLog({ partnerTransId: valueOf(rows, 'partner_trans_id')! });
+  const [entry] = await t.ctx.stores.requestLog.list({ partnerTransId: valueOf(rows, 'partner_trans_id')! });
   assert.equal(entry?.resultCode, 'SUCCESS');
   assert.equal(entry?.method, 'POST');
   assert.match(entry!.rawRequest, /^POST \/gateway\.do\?_input_charset=utf-8\n\nservice=/);
@@ -105,7 +105,7 @@ test('GET sends every parameter in the URL', async () => {
   const res = await browser.post('/simulate', form(rows, { method: 'GET' }));
   assert.match(res.text, /badge good">SUCCESS</);
   assert.match(res.text, /curl &#39;http:\/\/127\.0\.0\.1:\d+\/gateway\.do\?_input_charset=utf-8&amp;service=/);
-  const [entry] = await t.ctx.store.listRequestLog({ partnerTransId: valueOf(rows, 'partner_trans_id')! });
+  const [entry] = await t.ctx.stores.requestLog.list({ partnerTransId: valueOf(rows, 'partner_trans_id')! });
   assert.equal(entry?.method, 'GET');
 });
 
@@ -127,7 +127,7 @@ test('GBK with Chinese text: encoded and signed in GBK, answered SUCCESS', async
   assert.match(res.text, /Signature verified/);
   assert.match(res.text, /trans_name=%BF%A7%B7%C8\+%C4%C3%CC%FA/);
   assert.ok(res.text.includes('trans_name=咖啡 拿铁'), 'the signed string holds the text');
-  const [entry] = await t.ctx.store.listRequestLog({ partnerTransId: valueOf(rows, 'partner_trans_id')! });
+  const [entry] = await t.ctx.stores.requestLog.list({ partnerTransId: valueOf(rows, 'partner_trans_id')! });
   assert.equal(entry?.charset, 'gbk');
   assert.equal(entry?.params.trans_name, '咖啡 拿铁');
 });
@@ -195,7 +195,7 @@ test('a logged request can be loaded again, its sign cleared', async () => {
   const pay = payParams();
   await call(t.app, pay);
   await t.ctx.flush();
-  const [entry] = await t.ctx.store.listRequestLog({ partnerTransId: pay.partner_trans_id! });
+  const [entry] = await t.ctx.stores.requestLog.list({ partnerTransId: pay.partner_trans_id! });
   const browser = new PageSession(t.app);
   const page = await browser.get(`/simulate?fromRequest=${entry!.id}`);
   const rows = rowsOf(page.text);

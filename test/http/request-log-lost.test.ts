@@ -41,7 +41,7 @@ test('a 3,000-character partner_trans_id is logged with the rest of its batch, a
 
 test('an entry the database still refuses is counted on /healthz and the requests page; its batch is kept', async () => {
   // a database that refuses one value, as a full disk or a broken row would refuse an insert
-  const knex = (t.ctx.store as unknown as { knex: Knex }).knex;
+  const knex = (t.ctx.stores.database as unknown as { knex: Knex }).knex;
   await knex.raw("alter table request_log add constraint refuse_me check (trade_key is distinct from 'REFUSED')");
   await Promise.all([
     call(t.app, { service: QUERY, partner_trans_id: 'BEFORE' }),

@@ -11,7 +11,7 @@ import { makeTrade } from '../helpers/db.ts';
 
 // Always on the embedded PostgreSQL, whatever DATABASE_URL says: this is about the embedded database's folder.
 
-const root = await mkdtemp(join(tmpdir(), 'mapi-mock-store-'));
+const root = await mkdtemp(join(tmpdir(), 'mapi-mock-stores-'));
 
 after(async () => {
   await rm(root, { recursive: true, force: true });
@@ -20,27 +20,27 @@ after(async () => {
 test('a dataDir store keeps its data across close and reopen', async () => {
   const dataDir = join(root, 'nested', 'data');
   const first = await openStore({ dataDir });
-  assert.equal(first.kind, 'embedded');
-  await first.migrate();
-  await first.upsertPartner({ id: '2088000000000001', key: 'secret' });
-  await first.transaction((tx) =>
+  assert.equal(first.database.kind, 'embedded');
+  await first.database.migrate();
+  await first.partners.upsert({ id: '2088000000000001', key: 'secret' });
+  await first.trades.transaction((tx) =>
     tx.saveTrade(makeTrade({ partner: '2088000000000001', partnerTransId: 'T-persist', currency: 'JPY', amount: 500 })),
   );
-  await first.close();
-  await first.close();
+  await first.database.close();
+  await first.database.close();
   assert.ok((await stat(dataDir)).isDirectory());
 
   const second = await openStore({ dataDir });
   try {
-    await second.migrate();
-    assert.deepEqual(await second.getPartner('2088000000000001'), { id: '2088000000000001', key: 'secret', notifyUrl: null });
-    const trades = await second.listTrades({});
+    await second.database.migrate();
+    assert.deepEqual(await second.partners.get('2088000000000001'), { id: '2088000000000001', key: 'secret', notifyUrl: null });
+    const trades = await second.trades.listTrades({});
     assert.deepEqual(
       trades.map((t) => [t.partnerTransId, t.amount, t.currency]),
       [['T-persist', 500, 'JPY']],
     );
   } finally {
-    await second.close();
+    await second.database.close();
   }
 });
 
@@ -52,13 +52,13 @@ test('a data folder belongs to one process: a second open is refused, a lock lef
   const dataDir = join(root, 'locked');
   const first = await openStore({ dataDir });
   await assert.rejects(openStore({ dataDir }), (error: Error) => error instanceof DataDirInUseError && /in use by another mapi-mock/.test(error.message));
-  await first.close();
+  await first.database.close();
 
   // a pid no process has: what a crash leaves behind
   await writeFile(join(dataDir, 'mapi-mock.lock'), '2147483646');
   const second = await openStore({ dataDir });
   assert.equal(await readFile(join(dataDir, 'mapi-mock.lock'), 'utf8'), String(process.pid));
-  await second.close();
+  await second.database.close();
   await assert.rejects(stat(join(dataDir, 'mapi-mock.lock')), { code: 'ENOENT' });
 });
 
@@ -77,9 +77,9 @@ test('a mock killed with SIGKILL leaves no server behind: the next one opens the
 
   const next = await openStore({ dataDir });
   try {
-    await next.migrate();
-    assert.equal(await next.countRequests(), 0);
+    await next.database.migrate();
+    assert.equal(await next.requestLog.count(), 0);
   } finally {
-    await next.close();
+    await next.database.close();
   }
 });

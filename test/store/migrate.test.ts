@@ -24,11 +24,11 @@ test('instances starting together on one database all migrate it', { skip: !serv
   try {
     const stores = await Promise.all([1, 2, 3, 4].map(() => openStore({ databaseUrl })));
     try {
-      await Promise.all(stores.map((s) => s.migrate()));
-      await stores[0]?.upsertPartner({ id: 'p', key: 'k' });
-      assert.deepEqual(await stores[3]?.getPartner('p'), { id: 'p', key: 'k', notifyUrl: null });
+      await Promise.all(stores.map((s) => s.database.migrate()));
+      await stores[0]?.partners.upsert({ id: 'p', key: 'k' });
+      assert.deepEqual(await stores[3]?.partners.get('p'), { id: 'p', key: 'k', notifyUrl: null });
     } finally {
-      await Promise.all(stores.map((s) => s.close()));
+      await Promise.all(stores.map((s) => s.database.close()));
     }
   } finally {
     await dropDatabase(url, name);

@@ -1,18 +1,18 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestLogRetention, describeRetention } from '../../src/app/request-log-retention.ts';
-import type { Store } from '../../src/store/store.ts';
-import { createTestStore, makeLogEntry } from '../helpers/db.ts';
+import type { Stores } from '../../src/store/stores.ts';
+import { createTestStores, makeLogEntry } from '../helpers/db.ts';
 
-let store: Store;
+let stores: Stores;
 before(async () => {
-  store = await createTestStore();
+  stores = await createTestStores();
 });
 after(async () => {
-  await store.close();
+  await stores.database.close();
 });
 beforeEach(async () => {
-  await store.clearData();
+  await stores.database.clearData();
 });
 
 const HOUR = 3_600_000;
@@ -21,15 +21,15 @@ const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 /** `count` entries one minute apart, the last at `end` */
 async function logged(count: number, end: number): Promise<string[]> {
   const entries = Array.from({ length: count }, (_, i) => makeLogEntry({ at: new Date(end - (count - 1 - i) * 60_000) }));
-  await store.appendRequestLog(entries);
+  await stores.requestLog.append(entries);
   return entries.map((entry) => entry.id);
 }
 
-const listed = async () => (await store.listRequestLog({ limit: 500 })).map((entry) => entry.id).reverse();
+const listed = async () => (await stores.requestLog.list({ limit: 500 })).map((entry) => entry.id).reverse();
 
 test('by count: the newest entries stay, the rest go, oldest first', async () => {
   const ids = await logged(12, T0);
-  const retention = new RequestLogRetention(store, { maxEntries: 5, maxAgeHours: null }, { now: () => T0 });
+  const retention = new RequestLogRetention(stores.requestLog, { maxEntries: 5, maxAgeHours: null }, { now: () => T0 });
   assert.equal(await retention.prune(), 7);
   assert.deepEqual(await listed(), ids.slice(7));
   assert.equal(await retention.prune(), 0);
@@ -37,7 +37,7 @@ test('by count: the newest entries stay, the rest go, oldest first', async () =>
 
 test('by age: what is older than the limit goes, whatever the count', async () => {
   const ids = await logged(180, T0); // three hours, a minute apart
-  const retention = new RequestLogRetention(store, { maxEntries: 1000, maxAgeHours: 1 }, { now: () => T0 });
+  const retention = new RequestLogRetention(stores.requestLog, { maxEntries: 1000, maxAgeHours: 1 }, { now: () => T0 });
   await retention.prune();
   // entries at T0 - 59 min ... T0 stay; the one exactly an hour old is not older than an hour
   assert.deepEqual(await listed(), ids.slice(-61));
@@ -45,18 +45,18 @@ test('by age: what is older than the limit goes, whatever the count', async () =
 
 test('both limits at once, and a log larger than one delete', async () => {
   await logged(6_000, T0); // 100 hours, a minute apart
-  const removed = await new RequestLogRetention(store, { maxEntries: 5_500, maxAgeHours: 200 }, { now: () => T0 }).prune();
+  const removed = await new RequestLogRetention(stores.requestLog, { maxEntries: 5_500, maxAgeHours: 200 }, { now: () => T0 }).prune();
   assert.equal(removed, 500);
-  assert.equal(await store.countRequests(), 5_500);
-  await new RequestLogRetention(store, { maxEntries: null, maxAgeHours: 24 }, { now: () => T0 + 24 * HOUR - 30 * 60_000 }).prune();
+  assert.equal(await stores.requestLog.count(), 5_500);
+  await new RequestLogRetention(stores.requestLog, { maxEntries: null, maxAgeHours: 24 }, { now: () => T0 + 24 * HOUR - 30 * 60_000 }).prune();
   // half an hour short of a day after the newest: the entries of its last half hour are within the day
-  assert.equal(await store.countRequests(), 31);
+  assert.equal(await stores.requestLog.count(), 31);
 });
 
 test('without limits nothing is removed; the rule reads as the page shows it', async () => {
   await logged(3, T0);
-  assert.equal(await new RequestLogRetention(store, { maxEntries: null, maxAgeHours: null }).prune(), 0);
-  assert.equal(await store.countRequests(), 3);
+  assert.equal(await new RequestLogRetention(stores.requestLog, { maxEntries: null, maxAgeHours: null }).prune(), 0);
+  assert.equal(await stores.requestLog.count(), 3);
   assert.equal(describeRetention({ maxEntries: 100_000, maxAgeHours: 24 }), 'the newest 100,000 requests, none older than 24 hours');
   assert.equal(describeRetention({ maxEntries: null, maxAgeHours: 1 }), 'every request, none older than 1 hour');
   assert.equal(describeRetention({ maxEntries: null, maxAgeHours: null }), 'every request (no limit)');

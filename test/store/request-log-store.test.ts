@@ -1,36 +1,37 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestLogWriter } from '../../src/app/request-log-writer.ts';
-import type { RequestLogEntry, Store } from '../../src/store/store.ts';
-import { createTestStore, makeLogEntry, makeRefund, makeTrade, TEST_PARTNER } from '../helpers/db.ts';
+import type { RequestLogEntry } from '../../src/store/records.ts';
+import type { Stores } from '../../src/store/stores.ts';
+import { createTestStores, makeLogEntry, makeRefund, makeTrade, TEST_PARTNER } from '../helpers/db.ts';
 
-let store: Store;
+let stores: Stores;
 
 before(async () => {
-  store = await createTestStore();
+  stores = await createTestStores();
 });
 
 after(async () => {
-  await store.close();
+  await stores.database.close();
 });
 
 describe('request log', () => {
   beforeEach(async () => {
-    await store.clearData();
+    await stores.database.clearData();
   });
 
   test('an appended entry comes back as written', async () => {
     const entry = makeLogEntry({ ruleId: 'pay-balance-not-enough', isSuccess: false, resultCode: 'FAILED', error: 'X' });
-    await store.appendRequestLog([entry]);
-    assert.deepEqual(await store.listRequestLog({}), [entry]);
+    await stores.requestLog.append([entry]);
+    assert.deepEqual(await stores.requestLog.list({}), [entry]);
   });
 
   test('appending nothing is fine; an id appended twice is kept once', async () => {
-    await store.appendRequestLog([]);
+    await stores.requestLog.append([]);
     const entry = makeLogEntry();
-    await store.appendRequestLog([entry]);
-    await store.appendRequestLog([entry]);
-    assert.equal((await store.listRequestLog({})).length, 1);
+    await stores.requestLog.append([entry]);
+    await stores.requestLog.append([entry]);
+    assert.equal((await stores.requestLog.list({})).length, 1);
   });
 
   test('3,000-character ids, services, partners and params are stored in full and found by them', async () => {
@@ -38,39 +39,39 @@ describe('request log', () => {
     const long = makeLogEntry({ tradeKey: huge('T'), service: huge('s'), partner: huge('9'), params: { partner_trans_id: huge('T'), memo: huge('咖') } });
     const emoji = makeLogEntry({ tradeKey: huge('😀') });
     const plain = makeLogEntry({ tradeKey: 'T-plain' });
-    assert.deepEqual(await store.appendRequestLog([long, emoji, plain]), { lost: 0 });
-    assert.equal((await store.listRequestLog({})).length, 3);
-    assert.deepEqual((await store.listRequestLog({ partnerTransId: huge('T') })).map((e) => e.id), [long.id]);
-    assert.deepEqual((await store.listRequestLog({ service: huge('s'), partner: huge('9') })).map((e) => e.id), [long.id]);
+    assert.deepEqual(await stores.requestLog.append([long, emoji, plain]), { lost: 0 });
+    assert.equal((await stores.requestLog.list({})).length, 3);
+    assert.deepEqual((await stores.requestLog.list({ partnerTransId: huge('T') })).map((e) => e.id), [long.id]);
+    assert.deepEqual((await stores.requestLog.list({ service: huge('s'), partner: huge('9') })).map((e) => e.id), [long.id]);
     // the same 200-character prefix is not the same value
-    assert.deepEqual(await store.listRequestLog({ partnerTransId: `${huge('T')}x` }), []);
-    assert.deepEqual((await store.listRequestLog({ partnerTransId: huge('😀') })).map((e) => e.id), [emoji.id]);
-    assert.deepEqual(await store.getRequestLogEntry(long.id), long);
+    assert.deepEqual(await stores.requestLog.list({ partnerTransId: `${huge('T')}x` }), []);
+    assert.deepEqual((await stores.requestLog.list({ partnerTransId: huge('😀') })).map((e) => e.id), [emoji.id]);
+    assert.deepEqual(await stores.requestLog.get(long.id), long);
   });
 
   test('a batch with an entry the database refuses stores the others, and counts the one', async () => {
     const first = makeLogEntry();
     const broken = makeLogEntry({ at: new Date(Number.NaN) });
     const last = makeLogEntry();
-    const result = await store.appendRequestLog([first, broken, last]);
+    const result = await stores.requestLog.append([first, broken, last]);
     assert.equal(result.lost, 1);
     assert.ok(result.error instanceof Error);
-    assert.deepEqual((await store.listRequestLog({})).map((e) => e.id).sort(), [first.id, last.id].sort());
+    assert.deepEqual((await stores.requestLog.list({})).map((e) => e.id).sort(), [first.id, last.id].sort());
 
     const errors: unknown[] = [];
-    const writer = new RequestLogWriter(store, { onError: (error) => errors.push(error) });
+    const writer = new RequestLogWriter(stores.requestLog, { onError: (error) => errors.push(error) });
     writer.append(makeLogEntry({ at: new Date(Number.NaN) }));
     writer.append(makeLogEntry());
     await writer.flush();
     assert.equal(writer.lost, 1);
     assert.equal(errors.length, 1);
-    assert.equal((await store.listRequestLog({})).length, 3);
+    assert.equal((await stores.requestLog.list({})).length, 3);
   });
 
   test('NUL characters do not lose the batch', async () => {
     const entry = makeLogEntry({ rawRequest: 'a=%00', params: { a: 'x\u0000y', 'b\u0000': '' } });
-    await store.appendRequestLog([entry, makeLogEntry()]);
-    const items = await store.listRequestLog({});
+    await stores.requestLog.append([entry, makeLogEntry()]);
+    const items = await stores.requestLog.list({});
     assert.equal(items.length, 2);
     const stored = items.find((e) => e.id === entry.id);
     assert.deepEqual(stored?.params, { a: 'x\u2400y', 'b\u2400': '' });
@@ -81,9 +82,9 @@ describe('request log', () => {
     const a = makeLogEntry({ id: 'b-1', at });
     const b = makeLogEntry({ id: 'b-2', at });
     const older = makeLogEntry({ id: 'z-0', at: new Date('2026-11-25T12:59:59Z') });
-    await store.appendRequestLog([older, a, b]);
+    await stores.requestLog.append([older, a, b]);
     assert.deepEqual(
-      (await store.listRequestLog({})).map((e) => e.id),
+      (await stores.requestLog.list({})).map((e) => e.id),
       ['b-2', 'b-1', 'z-0'],
     );
   });
@@ -93,38 +94,38 @@ describe('request log', () => {
     const cancel = makeLogEntry({ service: 'alipay.acquire.cancel', tradeKey: 'T-1' });
     const otherPartner = makeLogEntry({ partner: 'other', tradeKey: 'T-2' });
     const rejected = makeLogEntry({ service: null, partner: null, tradeKey: null, isSuccess: false });
-    await store.appendRequestLog([pay, cancel, otherPartner, rejected]);
+    await stores.requestLog.append([pay, cancel, otherPartner, rejected]);
     const ids = (entries: RequestLogEntry[]): string[] => entries.map((e) => e.id);
 
-    assert.deepEqual(ids(await store.listRequestLog({})), ids([rejected, otherPartner, cancel, pay]));
-    assert.deepEqual(ids(await store.listRequestLog({ service: 'alipay.acquire.cancel' })), [cancel.id]);
-    assert.deepEqual(ids(await store.listRequestLog({ partner: TEST_PARTNER })), ids([cancel, pay]));
-    assert.deepEqual(ids(await store.listRequestLog({ partnerTransId: 'T-1' })), ids([cancel, pay]));
+    assert.deepEqual(ids(await stores.requestLog.list({})), ids([rejected, otherPartner, cancel, pay]));
+    assert.deepEqual(ids(await stores.requestLog.list({ service: 'alipay.acquire.cancel' })), [cancel.id]);
+    assert.deepEqual(ids(await stores.requestLog.list({ partner: TEST_PARTNER })), ids([cancel, pay]));
+    assert.deepEqual(ids(await stores.requestLog.list({ partnerTransId: 'T-1' })), ids([cancel, pay]));
     assert.deepEqual(
-      ids(await store.listRequestLog({ partnerTransId: 'T-1', service: 'alipay.acquire.overseas.spot.pay' })),
+      ids(await stores.requestLog.list({ partnerTransId: 'T-1', service: 'alipay.acquire.overseas.spot.pay' })),
       [pay.id],
     );
-    assert.deepEqual(ids(await store.listRequestLog({ limit: 1 })), [rejected.id]);
-    assert.deepEqual(ids(await store.listRequestLog({ before: otherPartner.id })), ids([cancel, pay]));
-    assert.deepEqual(ids(await store.listRequestLog({ before: cancel.id, limit: 1 })), [pay.id]);
-    assert.deepEqual(await store.listRequestLog({ before: 'no-such-id' }), []);
+    assert.deepEqual(ids(await stores.requestLog.list({ limit: 1 })), [rejected.id]);
+    assert.deepEqual(ids(await stores.requestLog.list({ before: otherPartner.id })), ids([cancel, pay]));
+    assert.deepEqual(ids(await stores.requestLog.list({ before: cancel.id, limit: 1 })), [pay.id]);
+    assert.deepEqual(await stores.requestLog.list({ before: 'no-such-id' }), []);
   });
 
   test('default limit 50, at most 500', async () => {
-    await store.appendRequestLog(Array.from({ length: 520 }, () => makeLogEntry()));
-    assert.equal((await store.listRequestLog({})).length, 50);
-    assert.equal((await store.listRequestLog({ limit: 501 })).length, 500);
+    await stores.requestLog.append(Array.from({ length: 520 }, () => makeLogEntry()));
+    assert.equal((await stores.requestLog.list({})).length, 50);
+    assert.equal((await stores.requestLog.list({ limit: 501 })).length, 500);
   });
 
   test('clearData empties trades, refunds and the log', async () => {
-    await store.appendRequestLog([makeLogEntry()]);
-    await store.transaction(async (tx) => {
+    await stores.requestLog.append([makeLogEntry()]);
+    await stores.trades.transaction(async (tx) => {
       await tx.saveTrade(makeTrade());
       await tx.insertRefund(makeRefund());
     });
-    await store.clearData();
-    assert.deepEqual(await store.listRequestLog({}), []);
-    assert.deepEqual(await store.listTrades({}), []);
-    assert.deepEqual(await store.listRefunds(TEST_PARTNER, 'T-1'), []);
+    await stores.database.clearData();
+    assert.deepEqual(await stores.requestLog.list({}), []);
+    assert.deepEqual(await stores.trades.listTrades({}), []);
+    assert.deepEqual(await stores.trades.listRefunds(TEST_PARTNER, 'T-1'), []);
   });
 });

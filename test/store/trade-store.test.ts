@@ -1,28 +1,28 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Trade } from '../../src/core/types.ts';
-import type { Store } from '../../src/store/store.ts';
-import { createTestStore, makeRefund, makeTrade, pgCode, TEST_PARTNER } from '../helpers/db.ts';
+import type { Stores } from '../../src/store/stores.ts';
+import { createTestStores, makeRefund, makeTrade, pgCode, TEST_PARTNER } from '../helpers/db.ts';
 
-let store: Store;
+let stores: Stores;
 
 before(async () => {
-  store = await createTestStore();
+  stores = await createTestStores();
 });
 
 after(async () => {
-  await store.close();
+  await stores.database.close();
 });
 
 describe('trades and refunds', () => {
   beforeEach(async () => {
-    await store.clearData();
+    await stores.database.clearData();
   });
 
   test('a saved trade is found by either id, with every field as saved', async () => {
     const trade = makeTrade({ amount: 9_007_199_254_740, refunded: 5 });
-    await store.transaction((tx) => tx.saveTrade(trade));
-    const [byPartnerId, byAlipayId] = await store.transaction(async (tx) => [
+    await stores.trades.transaction((tx) => tx.saveTrade(trade));
+    const [byPartnerId, byAlipayId] = await stores.trades.transaction(async (tx) => [
       await tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'),
       await tx.findTradeByAlipayTransId(TEST_PARTNER, trade.alipayTransId),
     ]);
@@ -33,8 +33,8 @@ describe('trades and refunds', () => {
   });
 
   test('lookups are scoped to the partner', async () => {
-    await store.transaction((tx) => tx.saveTrade(makeTrade()));
-    await store.transaction(async (tx) => {
+    await stores.trades.transaction((tx) => tx.saveTrade(makeTrade()));
+    await stores.trades.transaction(async (tx) => {
       assert.equal(await tx.findTradeByPartnerTransId('other', 'T-1'), null);
       assert.equal(await tx.findTradeByAlipayTransId('other', makeTrade().alipayTransId), null);
       assert.equal(await tx.findTradeByPartnerTransId(TEST_PARTNER, 'nope'), null);
@@ -42,7 +42,7 @@ describe('trades and refunds', () => {
   });
 
   test('saving again updates the trade in place', async () => {
-    await store.transaction((tx) => tx.saveTrade(makeTrade({ state: 'WAIT_BUYER_PAY', paidAt: null })));
+    await stores.trades.transaction((tx) => tx.saveTrade(makeTrade({ state: 'WAIT_BUYER_PAY', paidAt: null })));
     const pending = { settleTo: 'TRADE_SUCCESS' as const, settleAfterQueries: 2, settleAfterSeconds: null };
     const updated = makeTrade({
       state: 'TRADE_CLOSED',
@@ -52,30 +52,30 @@ describe('trades and refunds', () => {
       pending,
       queryCount: 3,
     });
-    await store.transaction((tx) => tx.saveTrade(updated));
-    const found = await store.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
+    await stores.trades.transaction((tx) => tx.saveTrade(updated));
+    const found = await stores.trades.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
     assert.deepEqual(found, updated);
-    assert.equal((await store.listTrades({})).length, 1);
+    assert.equal((await stores.trades.listTrades({})).length, 1);
   });
 
   test('two trades cannot share an alipay_trans_id', async () => {
-    await store.transaction((tx) => tx.saveTrade(makeTrade()));
+    await stores.trades.transaction((tx) => tx.saveTrade(makeTrade()));
     await assert.rejects(
-      store.transaction((tx) => tx.saveTrade(makeTrade({ partnerTransId: 'T-2' }))),
+      stores.trades.transaction((tx) => tx.saveTrade(makeTrade({ partnerTransId: 'T-2' }))),
       (err) => pgCode(err) === '23505',
     );
   });
 
   test('the same partner_trans_id may exist under two partners', async () => {
-    await store.transaction(async (tx) => {
+    await stores.trades.transaction(async (tx) => {
       await tx.saveTrade(makeTrade());
       await tx.saveTrade(makeTrade({ partner: 'other', alipayTransId: 'A-2' }));
     });
-    assert.equal((await store.listTrades({ partnerTransId: 'T-1' })).length, 2);
+    assert.equal((await stores.trades.listTrades({ partnerTransId: 'T-1' })).length, 2);
   });
 
   test('listTrades: newest first, filtered, limited', async () => {
-    await store.transaction(async (tx) => {
+    await stores.trades.transaction(async (tx) => {
       for (let i = 1; i <= 5; i++) {
         await tx.saveTrade(
           makeTrade({
@@ -89,73 +89,73 @@ describe('trades and refunds', () => {
       }
     });
     const ids = (trades: Trade[]): string[] => trades.map((t) => t.partnerTransId);
-    assert.deepEqual(ids(await store.listTrades({})), ['T-5', 'T-4', 'T-3', 'T-2', 'T-1']);
-    assert.deepEqual(ids(await store.listTrades({ partner: TEST_PARTNER })), ['T-5', 'T-3', 'T-1']);
-    assert.deepEqual(ids(await store.listTrades({ partnerTransId: 'T-4' })), ['T-4']);
-    assert.deepEqual(ids(await store.listTrades({ state: 'WAIT_BUYER_PAY' })), ['T-3']);
-    assert.deepEqual(ids(await store.listTrades({ limit: 2 })), ['T-5', 'T-4']);
-    assert.deepEqual(ids(await store.listTrades({ partner: 'nobody' })), []);
+    assert.deepEqual(ids(await stores.trades.listTrades({})), ['T-5', 'T-4', 'T-3', 'T-2', 'T-1']);
+    assert.deepEqual(ids(await stores.trades.listTrades({ partner: TEST_PARTNER })), ['T-5', 'T-3', 'T-1']);
+    assert.deepEqual(ids(await stores.trades.listTrades({ partnerTransId: 'T-4' })), ['T-4']);
+    assert.deepEqual(ids(await stores.trades.listTrades({ state: 'WAIT_BUYER_PAY' })), ['T-3']);
+    assert.deepEqual(ids(await stores.trades.listTrades({ limit: 2 })), ['T-5', 'T-4']);
+    assert.deepEqual(ids(await stores.trades.listTrades({ partner: 'nobody' })), []);
   });
 
   test('listTrades: default limit 50, at most 500', async () => {
-    await store.transaction(async (tx) => {
+    await stores.trades.transaction(async (tx) => {
       for (let i = 0; i < 510; i++) {
         await tx.saveTrade(makeTrade({ partnerTransId: `T-${i}`, alipayTransId: `A-${i}` }));
       }
     });
-    assert.equal((await store.listTrades({})).length, 50);
-    assert.equal((await store.listTrades({ limit: 10_000 })).length, 500);
-    assert.equal((await store.listTrades({ limit: 0 })).length, 50);
+    assert.equal((await stores.trades.listTrades({})).length, 50);
+    assert.equal((await stores.trades.listTrades({ limit: 10_000 })).length, 500);
+    assert.equal((await stores.trades.listTrades({ limit: 0 })).length, 50);
   });
 
   test('refunds: insert, find, list in order', async () => {
     const first = makeRefund();
     const second = makeRefund({ partnerRefundId: 'R-2', amount: 34, reason: null, createdAt: new Date('2026-11-25T11:30:00Z') });
-    await store.transaction(async (tx) => {
+    await stores.trades.transaction(async (tx) => {
       await tx.insertRefund(second);
       await tx.insertRefund(first);
     });
-    await store.transaction(async (tx) => {
+    await stores.trades.transaction(async (tx) => {
       assert.deepEqual(await tx.findRefund(TEST_PARTNER, 'R-1'), first);
       assert.deepEqual(await tx.findRefund(TEST_PARTNER, 'R-2'), second);
       assert.equal(await tx.findRefund(TEST_PARTNER, 'R-3'), null);
       assert.equal(await tx.findRefund('other', 'R-1'), null);
     });
-    assert.deepEqual(await store.listRefunds(TEST_PARTNER, 'T-1'), [first, second]);
-    assert.deepEqual(await store.listRefunds(TEST_PARTNER, 'T-9'), []);
+    assert.deepEqual(await stores.trades.listRefunds(TEST_PARTNER, 'T-1'), [first, second]);
+    assert.deepEqual(await stores.trades.listRefunds(TEST_PARTNER, 'T-9'), []);
   });
 
   test('a partner_refund_id is used once per partner', async () => {
-    await store.transaction((tx) => tx.insertRefund(makeRefund()));
+    await stores.trades.transaction((tx) => tx.insertRefund(makeRefund()));
     await assert.rejects(
-      store.transaction((tx) => tx.insertRefund(makeRefund({ amount: 1 }))),
+      stores.trades.transaction((tx) => tx.insertRefund(makeRefund({ amount: 1 }))),
       (err) => pgCode(err) === '23505',
     );
-    await store.transaction((tx) => tx.insertRefund(makeRefund({ partner: 'other' })));
+    await stores.trades.transaction((tx) => tx.insertRefund(makeRefund({ partner: 'other' })));
   });
 
   test('a transaction that throws leaves nothing behind', async () => {
     await assert.rejects(
-      store.transaction(async (tx) => {
+      stores.trades.transaction(async (tx) => {
         await tx.saveTrade(makeTrade());
         await tx.insertRefund(makeRefund());
         throw new Error('boom');
       }),
       /boom/,
     );
-    assert.deepEqual(await store.listTrades({}), []);
-    assert.deepEqual(await store.listRefunds(TEST_PARTNER, 'T-1'), []);
+    assert.deepEqual(await stores.trades.listTrades({}), []);
+    assert.deepEqual(await stores.trades.listRefunds(TEST_PARTNER, 'T-1'), []);
   });
 
   test('transaction answers what fn answers', async () => {
-    assert.equal(await store.transaction(async () => 42), 42);
+    assert.equal(await stores.trades.transaction(async () => 42), 42);
   });
 
   test('20 concurrent refunds under lockTrade never over-refund', async () => {
-    await store.transaction((tx) => tx.saveTrade(makeTrade({ refunded: 0 })));
+    await stores.trades.transaction((tx) => tx.saveTrade(makeTrade({ refunded: 0 })));
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        store.transaction(async (tx) => {
+        stores.trades.transaction(async (tx) => {
           await tx.lockTrade(TEST_PARTNER, 'T-1');
           const trade = await tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1');
           assert.ok(trade);
@@ -169,16 +169,16 @@ describe('trades and refunds', () => {
       ),
     );
     assert.equal(outcomes.filter(Boolean).length, 10);
-    const trade = await store.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
+    const trade = await stores.trades.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
     assert.equal(trade?.refunded, 10);
-    assert.equal((await store.listRefunds(TEST_PARTNER, 'T-1')).length, 10);
+    assert.equal((await stores.trades.listRefunds(TEST_PARTNER, 'T-1')).length, 10);
   });
 
   test('20 concurrent refunds through lockAndLoad and saveTradeAndRefund never over-refund, nor reuse a refund id', async () => {
-    await store.transaction((tx) => tx.saveTrade(makeTrade({ refunded: 0 })));
+    await stores.trades.transaction((tx) => tx.saveTrade(makeTrade({ refunded: 0 })));
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        store.transaction(async (tx) => {
+        stores.trades.transaction(async (tx) => {
           // two requests per refund id: the second must see the first one's refund once it holds the lock
           const { trade, refund } = await tx.lockAndLoad(TEST_PARTNER, 'T-1', `R-${i % 10}`);
           assert.ok(trade);
@@ -190,34 +190,34 @@ describe('trades and refunds', () => {
       ),
     );
     assert.equal(outcomes.filter(Boolean).length, 8);
-    const trade = await store.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
+    const trade = await stores.trades.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
     assert.equal(trade?.refunded, 8);
-    assert.equal((await store.listRefunds(TEST_PARTNER, 'T-1')).length, 8);
+    assert.equal((await stores.trades.listRefunds(TEST_PARTNER, 'T-1')).length, 8);
   });
 
   test('lockAndLoad answers nulls for an unknown trade and refund, and reads ids with quotes as they are', async () => {
-    await store.transaction((tx) => tx.saveTrade(makeTrade({ partnerTransId: "T-'1\\" })));
-    const found = await store.transaction((tx) => tx.lockAndLoad(TEST_PARTNER, "T-'1\\", "R-'x"));
+    await stores.trades.transaction((tx) => tx.saveTrade(makeTrade({ partnerTransId: "T-'1\\" })));
+    const found = await stores.trades.transaction((tx) => tx.lockAndLoad(TEST_PARTNER, "T-'1\\", "R-'x"));
     assert.equal(found.trade?.partnerTransId, "T-'1\\");
     assert.equal(found.refund, null);
-    assert.deepEqual(await store.transaction((tx) => tx.lockAndLoad(TEST_PARTNER, 'T-none', null)), { trade: null, refund: null });
+    assert.deepEqual(await stores.trades.transaction((tx) => tx.lockAndLoad(TEST_PARTNER, 'T-none', null)), { trade: null, refund: null });
   });
 
   test('saveTradeAndRefund writes neither when the refund id is taken', async () => {
-    await store.transaction(async (tx) => {
+    await stores.trades.transaction(async (tx) => {
       await tx.saveTrade(makeTrade({ refunded: 0 }));
       await tx.insertRefund(makeRefund());
     });
     await assert.rejects(
-      store.transaction((tx) => tx.saveTradeAndRefund(makeTrade({ refunded: 5 }), makeRefund())),
+      stores.trades.transaction((tx) => tx.saveTradeAndRefund(makeTrade({ refunded: 5 }), makeRefund())),
       (error) => pgCode(error) === '23505',
     );
-    const trade = await store.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
+    const trade = await stores.trades.transaction((tx) => tx.findTradeByPartnerTransId(TEST_PARTNER, 'T-1'));
     assert.equal(trade?.refunded, 0);
   });
 
   test('the lock is held only until the transaction ends', async () => {
-    await store.transaction((tx) => tx.lockTrade(TEST_PARTNER, 'T-1'));
-    await store.transaction((tx) => tx.lockTrade(TEST_PARTNER, 'T-1'));
+    await stores.trades.transaction((tx) => tx.lockTrade(TEST_PARTNER, 'T-1'));
+    await stores.trades.transaction((tx) => tx.lockTrade(TEST_PARTNER, 'T-1'));
   });
 });

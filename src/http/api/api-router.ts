@@ -1,10 +1,10 @@
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../../app/context.ts';
 import { adminRouter } from './admin-routes.ts';
 import { refuseCrossSite, requireBearer } from './auth.ts';
 import { caseRouter } from './case-routes.ts';
 import { dataRouter } from './data-routes.ts';
-import { apiErrorHandler, jsonBody, sendErrors } from './json.ts';
+import { jsonBody, jsonErrorHandler } from './json.ts';
 import { notificationRouter } from './notification-routes.ts';
 import { partnerRouter } from './partner-routes.ts';
 import { postmanRouter } from './postman-routes.ts';
@@ -30,13 +30,7 @@ export function apiRouter(ctx: AppContext, options: ApiOptions = {}): Router {
   router.use('/postman', postmanRouter(ctx));
   router.use('/notifications', notificationRouter(ctx));
   router.use('/cases', caseRouter(ctx.cases));
-  // a failure because the database is away is said so (503), like /healthz and the pages; anything else as before
-  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent || (error as { status?: number }).status !== undefined) return apiErrorHandler(error, req, res, next);
-    void ctx.store.ping(1000).then((up) => {
-      if (up || res.headersSent) apiErrorHandler(error, req, res, next);
-      else sendErrors(res, 503, { database: 'the database cannot be reached; mapi-mock keeps trying on its own: try again in a few seconds' });
-    });
-  });
+  // a failure because the database is away is said so (503), like /healthz and the pages
+  router.use(jsonErrorHandler({ logger: ctx.logger, databaseDown: async () => !(await ctx.database.ping(1000)) }));
   return router;
 }

@@ -1,9 +1,10 @@
 // What every /api route shares: the JSON body parser, field errors in one shape, and JSON answers for failures.
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { changesState, hasNoBody } from '../cross-site.ts';
+import { type Errors, type SettleOptions, settleError } from '../errors.ts';
 
-export type Errors = Record<string, string>;
+export type { Errors };
 export type Checked<T> = { ok: true; data: T } | { ok: false; errors: Errors };
 
 export const API_BODY_LIMIT = 1024 * 1024;
@@ -64,28 +65,18 @@ export function queryOf(req: Request): Record<string, unknown> {
   return out;
 }
 
-interface HttpError {
-  status?: number;
-  statusCode?: number;
-  type?: string;
-  expose?: boolean;
-  message?: string;
-  limit?: number;
-}
-
-/** JSON for every failure under /api: the parser's own errors as 4xx on `body`, anything else as a bare 500 */
-export function apiErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-  if (res.headersSent) {
-    next(error);
-    return;
-  }
-  const e = (typeof error === 'object' && error !== null ? error : {}) as HttpError;
-  const status = e.status ?? e.statusCode ?? 500;
-  if (e.type === 'entity.too.large') sendErrors(res, 413, { body: `must be at most ${e.limit ?? API_BODY_LIMIT} bytes` });
-  else if (e.type === 'entity.parse.failed') sendErrors(res, 400, { body: `is not a JSON object or array: ${e.message ?? 'malformed'}` });
-  else if (status >= 400 && status < 500 && e.expose) sendErrors(res, status, { body: e.message ?? 'cannot be read' });
-  else {
-    console.error(error);
-    sendErrors(res, 500, { server: 'internal error' });
-  }
+/**
+ * The one JSON error handler (under /api, and the app's last guard): `{ "errors": { field: message } }` with the
+ * error's status; the database away is 503, anything unexpected a bare 500, logged.
+ */
+export function jsonErrorHandler(options: SettleOptions): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    void settleError(error, options, req).then((settled) => {
+      if (!res.headersSent) sendErrors(res, settled.status, settled.errors);
+    });
+  };
 }

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { NOTIFICATION_STATUSES, type NotificationRecord } from '../../store/store.ts';
+import { NOTIFICATION_STATUSES, type NotificationRecord } from '../../store/records.ts';
 import { check, queryOf, sendErrors } from './json.ts';
 
 const m = (error: string) => ({ error });
@@ -51,13 +51,13 @@ export function notificationRouter(ctx: AppContext): Router {
     const { partner_trans_id: partnerTransId, ...rest } = query.data;
     // the database cannot hold NUL: such a filter matches nothing, and is not sent to it
     if ([rest.partner, partnerTransId].some((v) => v?.includes('\0'))) return res.json({ items: [] });
-    const items = await ctx.store.listNotifications({ ...rest, partnerTransId });
+    const items = await ctx.admin.listNotifications({ ...rest, partnerTransId });
     res.json({ items: items.map(notificationItem) });
   });
 
   router.post('/:id/resend', async (req, res) => {
     const id = String(req.params.id);
-    const found = id.includes('\0') ? null : await ctx.store.resendNotification(id);
+    const found = id.includes('\0') ? null : await ctx.admin.resendNotification(id);
     if (!found) return sendErrors(res, 404, { id: `no notification ${id}` });
     res.json(notificationItem(found));
   });

@@ -4,7 +4,7 @@ import { formatAmount } from '../../core/money.ts';
 import { ruleToJson } from '../../core/rules/schema.ts';
 import type { NearMiss, Rule, RuleSource, StoredRule } from '../../core/rules/types.ts';
 import type { Refund, Trade } from '../../core/types.ts';
-import type { RequestLogEntry } from '../../store/store.ts';
+import type { RequestLogEntry } from '../../store/records.ts';
 
 export type RuleItem = Rule & { source: RuleSource; hits: number; lastHitAt: string | null; createdAt: string; updatedAt: string };
 

@@ -144,13 +144,13 @@ function backOf(body: Record<string, unknown>, partner: string): string {
 /** a line of evidence: what it was, and where to read it */
 async function evidenceView(ctx: AppContext, partner: string, e: { kind: 'request' | 'notification'; id: string }) {
   if (e.kind === 'request') {
-    const entry = await ctx.store.getRequestLogEntry(e.id);
+    const entry = await ctx.admin.getRequest(e.id);
     const service = entry?.service && isServiceName(entry.service) ? serviceLabel(entry.service) : (entry?.service ?? 'request');
     const outcome = entry ? (entry.isSuccess ? [entry.resultCode, entry.error].filter(Boolean).join(' / ') : `is_success=F ${entry.error ?? ''}`) : 'no longer in the log';
     const trade = entry?.tradeKey ?? '';
     return { kind: 'request', href: `/requests/${encodeURIComponent(e.id)}`, label: `${service} ${trade}`.trim(), outcome, time: entry ? formatTime(entry.partnerAt) : '' };
   }
-  const n = (await ctx.store.listNotifications({ partner, limit: 500 })).find((item) => item.id === e.id);
+  const n = (await ctx.admin.listNotifications({ partner, limit: 500 })).find((item) => item.id === e.id);
   const answer = n?.firstAttempt ? (n.firstAttempt.status === null ? n.firstAttempt.error ?? '' : `HTTP ${n.firstAttempt.status} ${JSON.stringify(n.firstAttempt.body ?? '')}`) : '';
   return {
     kind: 'notification',

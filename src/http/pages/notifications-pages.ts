@@ -1,7 +1,7 @@
 // The notifications the gateway queued for merchants' notify_url: a filtered list, and sending one again.
 import { Router } from 'express';
 import type { AppContext } from '../../app/context.ts';
-import { NOTIFICATION_STATUSES, type NotificationRecord, type NotificationStatus } from '../../store/store.ts';
+import { NOTIFICATION_STATUSES, type NotificationRecord, type NotificationStatus } from '../../store/records.ts';
 import { notifiableUrl } from '../../app/notifier.ts';
 import { page } from './pages-router.ts';
 import { formatTime, one, storable, withQuery, zoneLabel } from './request-format.ts';
@@ -60,7 +60,7 @@ export function notificationsPages(ctx: AppContext): Router {
       const invalid = Object.keys(errors).length > 0;
       const items = invalid
         ? []
-        : await ctx.store.listNotifications({
+        : await ctx.admin.listNotifications({
             partner: values.partner || undefined,
             partnerTransId: values.partner_trans_id || undefined,
             status: (values.status || undefined) as NotificationStatus | undefined,
@@ -90,7 +90,7 @@ export function notificationsPages(ctx: AppContext): Router {
     '/notifications/:id/resend',
     page(async (req, res) => {
       const id = String(req.params.id);
-      const found = storable(id) ? await ctx.store.resendNotification(id) : null;
+      const found = storable(id) ? await ctx.admin.resendNotification(id) : null;
       if (!found) {
         return renderPage(req, res, 'error', { title: 'Notification not found', message: `There is no notification ${id}.` }, 404);
       }

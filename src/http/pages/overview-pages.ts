@@ -17,11 +17,7 @@ export function overviewPages(ctx: AppContext): Router {
   router.get('/', page(async (req, res) => {
     // the log is written in batches: show what has come in up to now
     await ctx.requestLog.flush();
-    const [trades, requests, latest] = await Promise.all([
-      ctx.store.countTrades(),
-      ctx.store.countRequests(),
-      ctx.store.listRequestLog({ limit: LATEST }),
-    ]);
+    const [{ trades, requests }, latest] = await Promise.all([admin.counts(), admin.listRequests({ limit: LATEST })]);
     const rules = ctx.rules.list();
     const live = rules.filter((rule) => ruleState(rule, ctx.clock.now(rule.partner)) === 'enabled');
     renderPage(req, res, 'overview', {

@@ -1,7 +1,9 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import cookieParser from 'cookie-parser';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../telemetry/logger.ts';
 import { changesState, isCrossSite } from '../cross-site.ts';
+import { type ErrorCode, HttpError, settleError } from '../errors.ts';
 import { checkToken, clearLoginCookie, csrf, pageAuth, browserSession, securityHeaders, setLoginCookie } from './security.ts';
 import { renderPage } from './view.ts';
 
@@ -11,6 +13,8 @@ export interface PagesOptions {
   adminToken: string | null;
   /** signs the login cookie and the CSRF tokens; shared by every instance (settings table) */
   secret: string;
+  /** where a page that failed unexpectedly is logged */
+  logger: Logger;
   /** asked when a page fails: is it because the database cannot be reached? */
   databaseDown?: () => Promise<boolean>;
 }
@@ -26,6 +30,15 @@ export function page(handler: PageHandler) {
 
 const DOWN_RETRY_SECONDS = 5;
 const DOWN_MESSAGE = `The database cannot be reached right now, so this page cannot be shown. mapi-mock keeps trying on its own: this page reloads every ${DOWN_RETRY_SECONDS} seconds and shows itself again as soon as the database is back. Meanwhile the gateway answers SYSTEM_ERROR to requests that need the database.`;
+
+/** The error page's words for each kind of failure (any other 4xx: `bad_request`'s). */
+const PAGE_MESSAGES: Partial<Record<ErrorCode, { title: string; message: string }>> & { bad_request: { title: string; message: string } } = {
+  csrf: { title: 'Form expired', message: 'The form was too old or came from another site. Go back, reload the page and send it again.' },
+  too_large: { title: 'Too large', message: 'The form was larger than 1 MiB.' },
+  bad_request: { title: 'Bad request', message: 'The request could not be read.' },
+  database_down: { title: 'Database unavailable', message: DOWN_MESSAGE },
+  internal: { title: 'Something went wrong', message: 'The page could not be shown. The error was logged.' },
+};
 
 /** Only a path on this site, so that /login?next= cannot send anyone elsewhere. */
 function localPath(value: unknown): string {
@@ -43,7 +56,7 @@ export function pagesRouter(options: PagesOptions, sections: Router[]): Router {
   router.use(cookieParser(options.secret));
   // A form sent from another site is refused before its body is read (its CSRF check would fail later anyway).
   router.use((req, _res, next) => {
-    next(changesState(req) && isCrossSite(req) ? Object.assign(new Error('cross-site form'), { status: 403, code: 'EBADCSRFTOKEN' }) : undefined);
+    next(changesState(req) && isCrossSite(req) ? new HttpError(403, 'csrf', { form: 'came from another site' }) : undefined);
   });
   router.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
   router.use(browserSession);
@@ -74,22 +87,16 @@ export function pagesRouter(options: PagesOptions, sections: Router[]): Router {
   router.use((req: Request, res: Response) => {
     renderPage(req, res, 'error', { title: 'Not found', message: `There is no page at ${req.path}.` }, 404);
   });
-  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = (error as { status?: number; statusCode?: number }).statusCode ?? (error as { status?: number }).status ?? 500;
-    if (status === 403 && (error as { code?: string }).code === 'EBADCSRFTOKEN') {
-      return renderPage(req, res, 'error', { title: 'Form expired', message: 'The form was too old or came from another site. Go back, reload the page and send it again.' }, 403);
-    }
-    if (status === 413) return renderPage(req, res, 'error', { title: 'Too large', message: 'The form was larger than 1 MiB.' }, 413);
-    if (status >= 400 && status < 500) return renderPage(req, res, 'error', { title: 'Bad request', message: 'The request could not be read.' }, status);
-    void (options.databaseDown?.() ?? Promise.resolve(false)).then((down) => {
+  // the pages' one error handler: every failure ends in the error page, with a message and no stack trace
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    void settleError(error, options, req).then((settled) => {
       if (res.headersSent) return;
-      if (down) {
-        // the pool reconnects by itself once the database is back; the page reloads until then
-        res.setHeader('Retry-After', String(DOWN_RETRY_SECONDS));
-        return renderPage(req, res, 'error', { title: 'Database unavailable', message: DOWN_MESSAGE, refreshSeconds: DOWN_RETRY_SECONDS }, 503);
-      }
-      console.error(error);
-      renderPage(req, res, 'error', { title: 'Something went wrong', message: 'The page could not be shown. The error was logged.' }, 500);
+      const { title, message } = PAGE_MESSAGES[settled.code] ?? PAGE_MESSAGES.bad_request;
+      if (settled.code !== 'database_down') return renderPage(req, res, 'error', { title, message }, settled.status);
+      // the pool reconnects by itself once the database is back; the page reloads until then
+      res.setHeader('Retry-After', String(DOWN_RETRY_SECONDS));
+      renderPage(req, res, 'error', { title, message, refreshSeconds: DOWN_RETRY_SECONDS }, settled.status);
     });
   });
   return router;

@@ -84,7 +84,7 @@ export function partnersPages(ctx: AppContext): Router {
       const key = field(req, 'key').trim();
       const errors: Record<string, string> = {};
       if (!PARTNER_ID.test(id)) errors.id = ID_MESSAGE;
-      else if (ctx.partners.get(id) || (await ctx.store.getPartner(id))) errors.id = `Partner ${id} exists already: change its key in the list above.`;
+      else if (await admin.partnerExists(id)) errors.id = `Partner ${id} exists already: change its key in the list above.`;
       if (key !== '' && !KEY.test(key)) errors.key = KEY_MESSAGE;
       if (Object.keys(errors).length > 0) return show(req, res, { add: { id, key }, errors }, 400);
       await admin.savePartner(id, key === '' ? null : key);
@@ -170,7 +170,7 @@ export function partnersPages(ctx: AppContext): Router {
       const id = known(req, res);
       if (id === null) return;
       if (id === ctx.defaultPartner.id) return show(req, res, { target: id, errors: { replaceKey: 'The default partner is seeded again at every start: it cannot be removed.' } }, 400);
-      const [trades, requests] = await Promise.all([admin.listTrades({ partner: id, limit: 1001 }), ctx.store.listRequestLog({ partner: id, limit: 1001 })]);
+      const [trades, requests] = await Promise.all([admin.listTrades({ partner: id, limit: 1001 }), admin.listRequests({ partner: id, limit: 1001 })]);
       const count = (n: number) => (n > 1000 ? 'more than 1000' : String(n));
       renderPage(req, res, 'partners/remove', {
         title: `Remove partner ${id}`,

@@ -1,7 +1,7 @@
 // The request log's search form: query string → store filter, the values to show back, and messages.
 import { serviceLabel } from '../../core/rules/vocabulary.ts';
 import { SERVICE_NAMES } from '../../core/types.ts';
-import { REQUEST_OUTCOMES, type RequestLogFilter, type RequestOutcome } from '../../store/store.ts';
+import { REQUEST_OUTCOMES, type RequestLogFilter, type RequestOutcome } from '../../store/records.ts';
 import { PAGE_ZONE_OFFSET_MS, one, storable, timeInputValue, withQuery } from './request-format.ts';
 
 export const OUTCOME_LABELS: Readonly<Record<RequestOutcome, string>> = {

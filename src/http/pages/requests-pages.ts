@@ -6,7 +6,7 @@ import type { NearMiss } from '../../core/rules/types.ts';
 import { normalizeCharset } from '../../core/charset.ts';
 import { md5Hex } from '../../core/sign.ts';
 import { isServiceName } from '../../core/types.ts';
-import type { RequestLogEntry } from '../../store/store.ts';
+import type { RequestLogEntry } from '../../store/records.ts';
 import { page } from './pages-router.ts';
 import { OUTCOME_LABELS, readRequestSearch, searchLink, serviceOptions } from './request-filters.ts';
 import { formatLatency, formatTime, formatTimeShort, formatZonedTime, idClass, rulesConsulted, serviceText, storable, whyNoRule, withQuery, zoneLabel } from './request-format.ts';
@@ -99,11 +99,11 @@ export function requestsPages(ctx: AppContext): Router {
       let older: string | null = null;
       if (!invalid) {
         const { filter } = search;
-        entries = await ctx.store.listRequestLog({ ...filter, limit: PAGE_SIZE + 1 });
+        entries = await admin.listRequests({ ...filter, limit: PAGE_SIZE + 1 });
         if (filter.after !== undefined && entries.length <= PAGE_SIZE) {
           // back at the newest page: show it as the first page is shown, so that pages keep their edges
           delete filter.after;
-          entries = await ctx.store.listRequestLog({ ...filter, limit: PAGE_SIZE + 1 });
+          entries = await admin.listRequests({ ...filter, limit: PAGE_SIZE + 1 });
         }
         if (filter.after !== undefined) {
           entries = entries.slice(1);
@@ -145,7 +145,7 @@ export function requestsPages(ctx: AppContext): Router {
     '/requests/:id',
     page(async (req, res) => {
       const id = String(req.params.id);
-      const entry = storable(id) ? await ctx.store.getRequestLogEntry(id) : null;
+      const entry = storable(id) ? await admin.getRequest(id) : null;
       if (!entry) {
         const message = `There is no request ${id} in the log. Requests reach the log within a second; a reset empties it.`;
         return renderPage(req, res, 'error', { title: 'Request not found', message }, 404);
@@ -165,7 +165,7 @@ export function requestsPages(ctx: AppContext): Router {
       // a gateway error is unsigned whoever sent it; a signed answer needs the partner's key to be checked
       const signCheck = reading?.ok && (partner || reading.sign === null) ? checkAnswerSign(reading, partner?.key ?? '') : null;
       const trade =
-        entry.partner && entry.tradeKey ? await ctx.store.reader.findTradeByPartnerTransId(entry.partner, entry.tradeKey) : null;
+        entry.partner && entry.tradeKey ? await admin.storedTrade(entry.partner, entry.tradeKey) : null;
       const params = Object.entries(entry.params)
         .map(([name, value]) => ({ name, value }))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

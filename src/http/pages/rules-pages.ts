@@ -144,7 +144,7 @@ async function newForm(ctx: AppContext, req: Request, res: Response): Promise<vo
   if (fromRequest !== '') {
     // the log is written in batches: the entry the tester just clicked may still be pending
     await ctx.requestLog.flush();
-    const entry = await ctx.store.getRequestLogEntry(fromRequest);
+    const entry = await ctx.admin.getRequest(fromRequest);
     if (!entry) return renderPage(req, res, 'error', { title: 'No such request', message: `There is no logged request ${fromRequest}.` }, 404);
     const service = entry.service !== null && isServiceName(entry.service) ? serviceLabel(entry.service) : entry.service;
     const what = [service, 'request', entry.tradeKey].filter((part) => part).join(' ');

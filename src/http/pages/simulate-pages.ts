@@ -85,7 +85,7 @@ export function simulatePages(ctx: AppContext): Router {
     page(async (req, res) => {
       const fromRequest = one(req.query.fromRequest);
       if (fromRequest && storable(fromRequest)) {
-        const entry = await ctx.store.getRequestLogEntry(fromRequest);
+        const entry = await admin.getRequest(fromRequest);
         if (entry) return show(req, res, formFromLog(entry, known, fallbackPartner()));
       }
       const partner = one(req.query.partner);

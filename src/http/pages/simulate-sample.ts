@@ -5,7 +5,7 @@ import type { AdminService } from '../../app/admin-service.ts';
 import type { AppContext } from '../../app/context.ts';
 import { formatGmt8 } from '../../core/time.ts';
 import { SERVICES, type ServiceName, type Trade, isServiceName } from '../../core/types.ts';
-import type { RequestLogEntry } from '../../store/store.ts';
+import type { RequestLogEntry } from '../../store/records.ts';
 import { amountText } from './request-format.ts';
 import { type ParamRow, type SimForm, pickCharset, pickMethod } from './simulate-request.ts';
 

@@ -123,7 +123,7 @@ export function tradesPages(ctx: AppContext): Router {
         return renderPage(req, res, 'error', { title: 'Trade not found', message: `Partner ${partner} has no trade ${partnerTransId}.` }, 404);
       }
       const { trade, refunds } = found;
-      const notifications = await ctx.store.listNotifications({ partner, partnerTransId, limit: 50 });
+      const notifications = await admin.listNotifications({ partner, partnerTransId, limit: 50 });
       const offset = ctx.clock.offset(partner);
       const simulate = (service: string, extra: Record<string, string> = {}) => withQuery('/simulate', { service, partner, partner_trans_id: partnerTransId, ...extra });
       renderPage(req, res, 'trades/detail', {

@@ -1,7 +1,8 @@
-import type { Partner, Refund, Trade, TradeState } from '../core/types.ts';
-import type { Rule, RuleSource, StoredRule } from '../core/rules/types.ts';
+// The records the stores keep and the filters they answer by: shared by the stores, the services and the pages.
+import type { Refund, Trade, TradeState } from '../core/types.ts';
+import type { RuleSource } from '../core/rules/types.ts';
 
-/** insertCustomRule: a custom rule with that id exists already. */
+/** RuleStore.insertCustom: a custom rule with that id exists already. */
 export class RuleConflictError extends Error {
   constructor(readonly ruleId: string) {
     super(`a rule with id ${ruleId} exists already`);
@@ -191,97 +192,4 @@ export interface CaseRun {
    * '' for runs started before it existed.
    */
   startedAfterId: string;
-}
-
-export interface Store {
-  /** 'pg' (DATABASE_URL) or 'embedded' (PostgreSQL started by the mock) */
-  readonly kind: 'pg' | 'embedded';
-  migrate(): Promise<void>;
-  transaction<T>(fn: (tx: TradeTx) => Promise<T>): Promise<T>;
-  /** reads outside any transaction: for requests that turn out to change nothing (most queries) */
-  readonly reader: TradeReader;
-
-  listPartners(): Promise<Partner[]>;
-  getPartner(id: string): Promise<Partner | null>;
-  /** insert, or replace the key of an existing partner */
-  upsertPartner(partner: Partner): Promise<void>;
-  /** false when there is no such partner */
-  setPartnerNotifyUrl(id: string, notifyUrl: string | null): Promise<boolean>;
-  /** the partner with its trades, refunds, notifications, request-log entries, own rules and clock; false when unknown */
-  deletePartner(id: string): Promise<boolean>;
-
-  listTrades(filter: TradeFilter): Promise<Trade[]>;
-  listRefunds(partner: string, partnerTransId: string): Promise<Refund[]>;
-  /** how many trades are stored, every partner */
-  countTrades(): Promise<number>;
-
-  /** `select 1` within `timeoutMs`: false when the database cannot be reached (or the store is closed) */
-  ping(timeoutMs: number): Promise<boolean>;
-  /** stores what it can, entry by entry if the batch fails; `lost`: how many could not be stored, with the last error */
-  appendRequestLog(entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }>;
-  listRequestLog(filter: RequestLogFilter): Promise<RequestLogEntry[]>;
-  getRequestLogEntry(id: string): Promise<RequestLogEntry | null>;
-  /** how many entries the log holds */
-  countRequests(): Promise<number>;
-  /** deletes entries older than `before` and beyond the newest `keep`; answers how many went */
-  pruneRequestLog(rule: { keep: number | null; before: Date | null }): Promise<number>;
-
-  /** custom rules, oldest first; times as ISO strings */
-  listCustomRules(): Promise<StoredRule[]>;
-  getCustomRule(id: string): Promise<StoredRule | null>;
-  /** throws RuleConflictError when the id exists */
-  insertCustomRule(rule: Rule): Promise<StoredRule>;
-  /** null when absent; keeps createdAt, hits and lastHitAt */
-  replaceCustomRule(rule: Rule): Promise<StoredRule | null>;
-  deleteCustomRule(id: string): Promise<boolean>;
-  /**
-   * One transaction. merge: insert or replace by id (hits kept); replace: every custom rule deleted first.
-   * Answers the imported rules as stored, in the order given (an id given twice: the last one wins).
-   */
-  importCustomRules(rules: Rule[], mode: 'merge' | 'replace'): Promise<StoredRule[]>;
-
-  /** default rules that were switched or hit; absent: enabled, never hit */
-  listDefaultRuleState(): Promise<Map<string, DefaultRuleState>>;
-  setDefaultRuleEnabled(id: string, enabled: boolean): Promise<void>;
-  /** adds the counts; does not bump the change version (hits change all the time) */
-  recordRuleHits(hits: RuleHit[]): Promise<void>;
-
-  /** partner → offset of its clock from real time (ms); partners on real time are absent */
-  listClockOffsets(): Promise<Map<string, number>>;
-  /** null: back to real time */
-  setClockOffset(partner: string, offsetMs: number | null): Promise<void>;
-
-  /**
-   * Bumped in the same transaction as every change to custom rules, default rule switches, partners and
-   * clocks: other instances poll it and reload when it moves.
-   */
-  getChangeVersion(): Promise<number>;
-
-  /** a notification to deliver, due now */
-  insertNotification(notification: NewNotification): Promise<void>;
-  /** leases up to `limit` due pending notifications, counting an attempt on each; never one to two callers */
-  claimDueNotifications(limit: number, leaseSeconds: number): Promise<NotificationRecord[]>;
-  finishNotificationAttempt(id: string, attempt: NotificationAttempt): Promise<void>;
-  /** newest first */
-  listNotifications(filter: NotificationFilter): Promise<NotificationRecord[]>;
-  /** pending again and due now; null when unknown */
-  resendNotification(id: string): Promise<NotificationRecord | null>;
-
-  /** the partner's started cases */
-  listCaseRuns(partner: string): Promise<CaseRun[]>;
-  /** inserts or replaces by (partner, caseId) */
-  saveCaseRun(run: CaseRun): Promise<void>;
-  /** writes the verdict if that run is still there and still waiting; false otherwise */
-  finishCaseRun(run: CaseRun, verdict: Pick<CaseRun, 'state' | 'reason' | 'evidence'>): Promise<boolean>;
-  /** the run removed, or null */
-  deleteCaseRun(partner: string, caseId: string): Promise<CaseRun | null>;
-
-  /** a value shared by every instance on this database, created from `value` the first time */
-  getOrCreateSetting(key: string, value: string): Promise<string>;
-
-  /** trades, refunds, notifications and the request log gone (partners stay) */
-  clearData(): Promise<void>;
-  /** custom rules, default rule state, clocks, case runs, trades, refunds and the request log gone (partners stay) */
-  resetRulesAndData(): Promise<void>;
-  close(): Promise<void>;
 }

@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+import { toNumber, type Db } from './rows.ts';
+
+/**
+ * Bumped in the same transaction as every change to custom rules, default rule switches, partners and clocks
+ * (the stores of those call this inside their transaction): other instances poll the version and reload when it moves.
+ */
+export async function bumpChangeVersion(trx: Db): Promise<void> {
+  await trx('change_version').where({ id: 1 }).increment('version', 1);
+}
+
+/** The change version, read by ChangeSync. */
+export class ChangeStore {
+  constructor(private readonly db: Knex) {}
+
+  async version(): Promise<number> {
+    const row = (await this.db('change_version').select('version').where({ id: 1 }).first()) as { version: number | string } | undefined;
+    if (!row) throw new Error('change_version has no row: migrations not run?');
+    return toNumber(row.version);
+  }
+}

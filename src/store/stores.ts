@@ -1,0 +1,120 @@
+import type { Knex } from 'knex';
+import { bumpChangeVersion, ChangeStore } from './change-store.ts';
+import { CaseRunStore } from './case-store.ts';
+import { ClockStore } from './clock-store.ts';
+import { runMigrations } from './migrate.ts';
+import { NotificationStore } from './notification-store.ts';
+import { PartnerStore } from './partner-store.ts';
+import { RequestLogStore } from './request-log-store.ts';
+import { RuleStore } from './rule-store.ts';
+import { SettingsStore } from './settings-store.ts';
+import { TradeStore } from './trade-store.ts';
+
+/** What the database is: 'pg' (DATABASE_URL) or 'embedded' (PostgreSQL started by the mock), and whether it answers. */
+export interface DatabaseStatus {
+  readonly kind: 'pg' | 'embedded';
+  /** `select 1` within `timeoutMs`: false when the database cannot be reached (or it is closed) */
+  ping(timeoutMs: number): Promise<boolean>;
+}
+
+/**
+ * The database as a whole: its schema, its health, the operations that empty several features' tables at once, and
+ * closing it. `onClose` runs after knex is destroyed (db.ts stops the embedded server or drops the scratch database there).
+ */
+export class Database implements DatabaseStatus {
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly knex: Knex,
+    readonly kind: 'pg' | 'embedded',
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {}
+
+  migrate(): Promise<void> {
+    return runMigrations(this.knex, { crossProcessLock: this.kind === 'pg' });
+  }
+
+  async ping(timeoutMs: number): Promise<boolean> {
+    if (this.closing) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.knex.raw('select 1').then(() => true, () => false), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** trades, refunds, notifications and the request log gone (partners stay), in one transaction */
+  async clearData(): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      await trx('notifications').del();
+      await trx('refunds').del();
+      await trx('trades').del();
+      await trx('request_log').del();
+    });
+  }
+
+  /** custom rules, default rule state, clocks, case runs, trades, refunds and the request log gone (partners stay), in one transaction */
+  async resetRulesAndData(): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      // a case's armed rule goes with the custom rules, so the case goes too
+      await trx('case_runs').del();
+      await trx('custom_rules').del();
+      await trx('default_rule_state').del();
+      await trx('partner_clocks').del();
+      await trx('notifications').del();
+      await trx('refunds').del();
+      await trx('trades').del();
+      await trx('request_log').del();
+      await bumpChangeVersion(trx);
+    });
+  }
+
+  /** Idempotent: a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.knex.destroy();
+      } finally {
+        await this.onClose();
+      }
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * One narrow store per feature, all on one knex instance (the same code for a PostgreSQL server and the embedded
+ * one), and the database they share. The context hands each service the stores it needs and no other.
+ */
+export interface Stores {
+  database: Database;
+  trades: TradeStore;
+  rules: RuleStore;
+  /** the change version other instances poll */
+  changes: ChangeStore;
+  requestLog: RequestLogStore;
+  partners: PartnerStore;
+  clocks: ClockStore;
+  settings: SettingsStore;
+  notifications: NotificationStore;
+  caseRuns: CaseRunStore;
+}
+
+export function createStores(knex: Knex, kind: 'pg' | 'embedded', onClose?: () => Promise<void>): Stores {
+  return {
+    database: new Database(knex, kind, onClose),
+    trades: new TradeStore(knex),
+    rules: new RuleStore(knex),
+    changes: new ChangeStore(knex),
+    requestLog: new RequestLogStore(knex),
+    partners: new PartnerStore(knex),
+    clocks: new ClockStore(knex),
+    settings: new SettingsStore(knex),
+    notifications: new NotificationStore(knex),
+    caseRuns: new CaseRunStore(knex),
+  };
+}
