@@ -16,7 +16,7 @@ import { type Logger, createLogger } from './telemetry/logger.ts';
  * an existing data folder) loads while PostgreSQL starts in its own processes: hence the imports here rather than
  * at the top of the file. The pages and /api load once the gateway listens (compose.ts, startServer).
  */
-async function serve(config: Config, logger: Logger): Promise<{ base: string; banner: string[]; stop: () => Promise<void>; pages: Promise<void> }> {
+async function serve(config: Config, logger: Logger): Promise<{ base: string; banner: string[]; stop: () => Promise<void>; pages: Promise<void>; stopping: () => boolean }> {
   const early = config.databaseUrl ? undefined : startDataDirServer(config.dataDir, (message) => logger.warn(message));
   early?.catch(() => undefined); // its failure (a folder in use) is thrown below, once the imports are done
   let modules;
@@ -46,15 +46,18 @@ async function serve(config: Config, logger: Logger): Promise<{ base: string; ba
     `  rules:      ${ctx.rules.list().length} (${defaultRules.length} default)`,
     `  database:   ${kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}/pg/`}`,
   ];
-  const stop = async () => {
-    server.close();
-    server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), 5_000);
-    force.unref();
-    await once(server, 'close').catch(() => undefined);
-    await ctx.close();
-  };
-  return { base, banner, stop, pages };
+  // once: a signal and a failed start may both ask for it, and the second must wait for the first
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      server.close();
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 5_000);
+      force.unref();
+      await once(server, 'close').catch(() => undefined);
+      await ctx.close();
+    })());
+  return { base, banner, stop, pages, stopping: () => stopping !== null };
 }
 
 function onSignals(logger: Logger, handler: (signal: string) => Promise<void>): void {
@@ -94,10 +97,16 @@ export async function runServer(): Promise<void> {
     await server.stop();
   });
   // the pages and /api load after the gateway answers; a module that cannot load still fails the start
-  await server.pages.catch(async (error: unknown) => {
-    await server.stop().catch(() => undefined);
-    throw error;
-  });
+  // (unless a signal is stopping the server meanwhile: Ctrl-C reaches tsx's esbuild too, failing the imports)
+  const loaded = await server.pages.then(
+    () => true,
+    async (error: unknown) => {
+      if (server.stopping()) return false;
+      await server.stop().catch(() => undefined);
+      throw error;
+    },
+  );
+  if (!loaded) return;
   if (cluster.isWorker) {
     process.send?.({ banner: server.banner });
   } else {
