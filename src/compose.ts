@@ -6,7 +6,7 @@ import type { Express } from 'express';
 import { type AppContext, type ContextOptions, createContext } from './app/context.ts';
 import type { Config } from './config.ts';
 import type { Rule } from './core/rules/types.ts';
-import { createApp, createListener } from './http/app.ts';
+import { gatewayListener, gatewayPath } from './http/gateway-routes.ts';
 import type { HostOptions } from './http/host-allow-list.ts';
 import { type OpenStoreOptions, openStore } from './store/db.ts';
 import { loadDefaultRules } from './store/default-rules.ts';
@@ -64,23 +64,70 @@ export interface Started extends OpenedDatabase {
 /** Opens the database and builds the running mock over it; on a failure what was opened is closed again. */
 export async function startMock(options: StartOptions): Promise<Started> {
   const { database: where, http = {}, ...given } = options;
-  // made first: the database's warnings and errors go to them from the moment it is opened
-  const logger = given.logger ?? createLogger();
-  const metrics = given.metrics ?? new Metrics();
-  const database = await openDatabase('stores' in where ? where : { logger, onDatabaseError: () => metrics.databaseError(), ...where });
-  let ctx: AppContext;
+  // loads while the database opens (most of that is PostgreSQL's own processes)
+  const loading = httpApp();
+  const { database, ctx } = await startContext(where, given);
+  let app: typeof import('./http/app.ts');
   try {
-    ctx = await createContext({ ...given, logger, metrics, stores: database.stores, defaultRules: database.defaultRules });
+    app = await loading;
   } catch (error) {
-    await database.stores.database.close().catch(() => undefined);
+    await ctx.close().catch(() => undefined);
     throw error;
   }
   return {
     ...database,
     ctx,
-    createApp: () => createApp(ctx, http),
-    createListener: () => createListener(ctx, http),
+    createApp: () => app.createApp(ctx, http),
+    createListener: () => app.createListener(ctx, http),
   };
+}
+
+/** the HTTP app's module (Express, the pages, /api), imported when first needed: `npm start` answers the gateway before */
+function httpApp(): Promise<typeof import('./http/app.ts')> {
+  const loading = import('./http/app.ts');
+  loading.catch(() => undefined); // awaited by the caller, after the database
+  return loading;
+}
+
+async function startContext(where: DatabaseOptions, given: Omit<StartOptions, 'database' | 'http'>): Promise<{ database: OpenedDatabase; ctx: AppContext }> {
+  // made first: the database's warnings and errors go to them from the moment it is opened
+  const logger = given.logger ?? createLogger();
+  const metrics = given.metrics ?? new Metrics();
+  const database = await openDatabase('stores' in where ? where : { logger, onDatabaseError: () => metrics.databaseError(), ...where });
+  try {
+    return { database, ctx: await createContext({ ...given, logger, metrics, stores: database.stores, defaultRules: database.defaultRules }) };
+  } catch (error) {
+    await database.stores.database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface StartedServer extends OpenedDatabase {
+  ctx: AppContext;
+  /** what the node:http server listens with: /gateway.do at once, the rest once `pages` has loaded */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** the HTTP app's modules (Express, the pages, /api) loading: resolves when they answer, rejects if they cannot load */
+  pages: Promise<void>;
+}
+
+/**
+ * What `npm start` runs: startMock without waiting for the HTTP app's modules (Express, the pages, /api: a third of
+ * a start on an existing data folder), which load once the gateway can answer. Until then a request for anything
+ * but /gateway.do waits for them; then everything goes through createListener as with startMock.
+ */
+export async function startServer(options: StartOptions): Promise<StartedServer> {
+  const { database: where, http = {}, ...given } = options;
+  const { database, ctx } = await startContext(where, given);
+  const gateway = gatewayListener(ctx.gateway, ctx);
+  let full: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const loading = httpApp().then((module) => (full = module.createListener(ctx, http)));
+  loading.catch(() => undefined); // the caller hears of it through `pages`
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    if (full) full(req, res);
+    else if (gatewayPath(req.url ?? '/') !== null) void gateway(req, res);
+    else loading.then((ready) => ready(req, res), () => res.destroy());
+  };
+  return { ...database, ctx, listener, pages: loading.then(() => undefined) };
 }
 
 /** The database the configuration names: DATABASE_URL's server, else the embedded one in DATA_DIR. */

@@ -5,19 +5,33 @@ import { once } from 'node:events';
 import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { startMock, startOptionsOf } from './compose.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { createHttpServer } from './http/http-server.ts';
 import { DataDirInUseError } from './store/data-dir-lock.ts';
-import { DefaultRulesError } from './store/default-rules.ts';
+import { startDataDirServer } from './store/embedded-postgres.ts';
 import { type Logger, createLogger } from './telemetry/logger.ts';
-import { Metrics } from './telemetry/metrics.ts';
 
-/** One server: the mock started as configured, listening. Returns the URL and how to stop. */
-async function serve(config: Config, logger: Logger): Promise<{ base: string; banner: string[]; stop: () => Promise<void> }> {
+/**
+ * One server: the mock started as configured, listening. Returns the URL and how to stop.
+ * The embedded database's server starts first, and the rest of the mock (knex, the services: most of a start on
+ * an existing data folder) loads while PostgreSQL starts in its own processes: hence the imports here rather than
+ * at the top of the file. The pages and /api load once the gateway listens (compose.ts, startServer).
+ */
+async function serve(config: Config, logger: Logger): Promise<{ base: string; banner: string[]; stop: () => Promise<void>; pages: Promise<void>; stopping: () => boolean }> {
+  const early = config.databaseUrl ? undefined : startDataDirServer(config.dataDir, (message) => logger.warn(message));
+  early?.catch(() => undefined); // its failure (a folder in use) is thrown below, once the imports are done
+  let modules;
+  try {
+    modules = await Promise.all([import('./compose.ts'), import('./http/http-server.ts'), import('./telemetry/metrics.ts')]);
+  } catch (error) {
+    await early?.then((server) => server.stop(), () => undefined);
+    throw error;
+  }
+  const [{ startServer, startOptionsOf }, { createHttpServer }, { Metrics }] = modules;
   const metrics = new Metrics({ processMetrics: true });
-  const { ctx, defaultRules, kind, createListener } = await startMock({ ...startOptionsOf(config), logger, metrics });
-  const server = createHttpServer(createListener()).listen(config.port, config.host);
+  const options = { ...startOptionsOf(config), logger, metrics };
+  if (early) options.database = { dataDir: config.dataDir, dataDirServer: await early };
+  const { ctx, defaultRules, kind, listener, pages } = await startServer(options);
+  const server = createHttpServer(listener).listen(config.port, config.host);
   await once(server, 'listening');
 
   const { port } = server.address() as AddressInfo;
@@ -32,15 +46,18 @@ async function serve(config: Config, logger: Logger): Promise<{ base: string; ba
     `  rules:      ${ctx.rules.list().length} (${defaultRules.length} default)`,
     `  database:   ${kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}/pg/`}`,
   ];
-  const stop = async () => {
-    server.close();
-    server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), 5_000);
-    force.unref();
-    await once(server, 'close').catch(() => undefined);
-    await ctx.close();
-  };
-  return { base, banner, stop };
+  // once: a signal and a failed start may both ask for it, and the second must wait for the first
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      server.close();
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 5_000);
+      force.unref();
+      await once(server, 'close').catch(() => undefined);
+      await ctx.close();
+    })());
+  return { base, banner, stop, pages, stopping: () => stopping !== null };
 }
 
 function onSignals(logger: Logger, handler: (signal: string) => Promise<void>): void {
@@ -74,16 +91,28 @@ export async function runServer(): Promise<void> {
   if (workers > 1 && cluster.isPrimary) return primary(config, workers, logger);
 
   const server = await serve(config, logger);
+  // the gateway answers already: a signal from here on is a clean shutdown
+  onSignals(logger, async (signal) => {
+    if (!cluster.isWorker) logger.info(`${signal}: shutting down`);
+    await server.stop();
+  });
+  // the pages and /api load after the gateway answers; a module that cannot load still fails the start
+  // (unless a signal is stopping the server meanwhile: Ctrl-C reaches tsx's esbuild too, failing the imports)
+  const loaded = await server.pages.then(
+    () => true,
+    async (error: unknown) => {
+      if (server.stopping()) return false;
+      await server.stop().catch(() => undefined);
+      throw error;
+    },
+  );
+  if (!loaded) return;
   if (cluster.isWorker) {
     process.send?.({ banner: server.banner });
   } else {
     for (const line of server.banner) console.log(line);
     warnIfOpen(config);
   }
-  onSignals(logger, async (signal) => {
-    if (!cluster.isWorker) logger.info(`${signal}: shutting down`);
-    await server.stop();
-  });
 }
 
 /** Several processes share the port (both cores busy); each has its own pool and in-memory rules. */
@@ -124,7 +153,8 @@ function warnIfOpen(config: Config): void {
   }
 }
 
-export function exitOnStartError(error: unknown): never {
+export async function exitOnStartError(error: unknown): Promise<never> {
+  const { DefaultRulesError } = await import('./store/default-rules.ts');
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
   else if (error instanceof DefaultRulesError) console.error(`Default rules: ${error.message}`);
   else if (error instanceof DataDirInUseError) console.error(error.message);

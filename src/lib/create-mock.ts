@@ -8,6 +8,8 @@ import { DEFAULT_PARTNER_ID, DEFAULT_PARTNER_KEY } from '../config.ts';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, PARTNER_KEY_PATTERN, PARTNER_KEY_RULE, type Partner } from '../core/types.ts';
 import { sendGatewayFallback } from '../http/errors.ts';
 import { createHttpServer } from '../http/http-server.ts';
+// loaded with the library, not by startMock: a suite's first createApp() must not wait for Express and the pages
+import '../http/app.ts';
 import { MapiArgumentError, MapiMockError } from '../core/errors.ts';
 import { LIBRARY_LOG_LEVEL, type LogLevel, type Logger, createLogger } from '../telemetry/logger.ts';
 import { Metrics } from '../telemetry/metrics.ts';

@@ -1,9 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import knexModule, { type Knex } from 'knex';
-import { lockDataDir } from './data-dir-lock.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { type EmbeddedServer, startDataDirServer } from './embedded-postgres.ts';
 import { connectionTo, scratchServer } from './scratch-postgres.ts';
 import { createStores, type Stores } from './stores.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -19,6 +15,8 @@ export interface OpenStoreOptions {
   logger?: Pick<Logger, 'warn'>;
   /** told each failure at the database: a query, or an attempt to connect (the metrics count them) */
   onDatabaseError?: () => void;
+  /** dataDir's server, started already (npm start starts it while the rest loads): the store owns it from here */
+  dataDirServer?: EmbeddedServer;
 }
 
 const { knex } = knexModule;
@@ -49,27 +47,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Stores> {
     return createStores(db, 'embedded', drop);
   }
   if (!options.dataDir) throw new Error('openStore: give databaseUrl, dataDir or inMemory');
-  const dir = resolve(options.dataDir);
-  await mkdir(dir, { recursive: true });
-  const unlock = lockDataDir(dir);
-  if (existsSync(join(dir, 'PG_VERSION'))) {
-    // an earlier version kept PGlite's files here; PostgreSQL cannot read them, so they are left as they are
-    warn(`${dir} holds a PGlite database of an earlier mapi-mock: it is left untouched; the data now lives in ${join(dir, 'pg')}`);
-  }
-  let server;
-  try {
-    server = await startEmbeddedPostgres({ clusterDir: join(dir, 'pg') });
-  } catch (error) {
-    unlock();
-    throw error;
-  }
-  const stop = async (): Promise<void> => {
-    try {
-      await server.stop();
-    } finally {
-      unlock();
-    }
-  };
+  const server = options.dataDirServer ?? (await startDataDirServer(options.dataDir, warn));
+  const stop = () => server.stop();
   // The server is ours (max_connections 50): with 50 clients at once, 10 connections kept requests waiting for one
   // (bench:peers, two back-to-back pairs of runs: pay ~650 → ~1,250 req/s, query ~950 → ~1,330; refund about even).
   const db = watch(connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL }));

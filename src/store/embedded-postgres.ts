@@ -4,8 +4,10 @@
 // the mock has written the last of its request log.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { lockDataDir } from './data-dir-lock.ts';
 
 /** Only names the socket file (.s.PGSQL.5432): nothing listens on TCP. */
 export const EMBEDDED_PORT = 5432;
@@ -37,16 +39,25 @@ async function binaries(): Promise<Binaries> {
   }
 }
 
-/** PostgreSQL refuses to run as root: then it runs as the `postgres` user, made when missing. */
+/** PostgreSQL refuses to run as root: then it runs as the `postgres` user, made when missing. Looked up once. */
+let serverUser: { uid: number; gid: number } | null | undefined;
 function runAs(): { uid: number; gid: number } | null {
-  if (process.getuid?.() !== 0) return null;
-  const id = (flag: string) => Number(execFileSync('id', [flag, EMBEDDED_USER], { encoding: 'utf8' }).trim());
+  if (serverUser !== undefined) return serverUser;
+  if (process.getuid?.() !== 0) return (serverUser = null);
+  // one `id` for both numbers: "uid=999(postgres) gid=999(postgres) groups=..."
+  const id = () => {
+    const out = execFileSync('id', [EMBEDDED_USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } });
+    const match = /uid=(\d+)\S* gid=(\d+)/.exec(out);
+    if (!match) throw new Error(`id ${EMBEDDED_USER}: unexpected answer ${out.trim()}`);
+    return { uid: Number(match[1]), gid: Number(match[2]) };
+  };
   try {
-    return { uid: id('-u'), gid: id('-g') };
+    serverUser = id();
   } catch {
     execFileSync('useradd', ['--system', '--user-group', '--no-create-home', EMBEDDED_USER], { stdio: 'ignore' });
-    return { uid: id('-u'), gid: id('-g') };
+    serverUser = id();
   }
+  return serverUser;
 }
 
 function giveTo(owner: { uid: number; gid: number } | null, path: string): void {
@@ -184,6 +195,38 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         else child.stdin!.end();
       });
       return stopping;
+    },
+  };
+}
+
+/**
+ * The embedded server of a data folder: the folder locked against a second mock, PostgreSQL started on its pg/
+ * cluster (made when new). stop() stops the server and then unlocks. This module loads nothing but Node's own,
+ * so `npm start` can start the server while the rest of the mock is still loading (main.ts).
+ */
+export async function startDataDirServer(dataDir: string, warn: (message: string) => void = console.warn): Promise<EmbeddedServer> {
+  const dir = resolve(dataDir);
+  await mkdir(dir, { recursive: true });
+  const unlock = lockDataDir(dir);
+  if (existsSync(join(dir, 'PG_VERSION'))) {
+    // an earlier version kept PGlite's files here; PostgreSQL cannot read them, so they are left as they are
+    warn(`${dir} holds a PGlite database of an earlier mapi-mock: it is left untouched; the data now lives in ${join(dir, 'pg')}`);
+  }
+  let server: EmbeddedServer;
+  try {
+    server = await startEmbeddedPostgres({ clusterDir: join(dir, 'pg') });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+  return {
+    socketDir: server.socketDir,
+    async stop() {
+      try {
+        await server.stop();
+      } finally {
+        unlock();
+      }
     },
   };
 }
