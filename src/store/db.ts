@@ -30,9 +30,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Stores> {
     if (options.onDatabaseError) watchErrors(db, options.onDatabaseError);
     return db;
   };
+  // while the server is away every acquire warns with a stack trace: its first line says all there is to say
+  const log = { warn: (message: unknown) => warn(`database: ${String(message).split('\n')[0]}`) };
   if (options.databaseUrl) {
-    // while the server is away every acquire warns with a stack trace: its first line says all there is to say
-    const log = { warn: (message: unknown) => warn(`database: ${String(message).split('\n')[0]}`) };
     // compileSqlOnError: a failed query's message shows `$1`, not the values (a partner's key among them)
     const db = watch(knex({ client: 'pg', connection: options.databaseUrl, pool: { min: 0, max: 10 }, log, compileSqlOnError: false }));
     await checkConnection(db);
@@ -41,7 +41,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Stores> {
   if (options.inMemory) {
     const scratch = await scratchServer();
     const name = await scratch.createDatabase();
-    const db = watch(connectionTo(scratch.socketDir, name, { min: 0, max: 5, idleTimeoutMillis: 1000 }));
+    const db = watch(connectionTo(scratch.socketDir, name, { min: 0, max: 5, idleTimeoutMillis: 1000 }, log));
     const drop = () => scratch.dropDatabase(name);
     await checkConnection(db, drop);
     return createStores(db, 'embedded', drop);
@@ -51,7 +51,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Stores> {
   const stop = () => server.stop();
   // The server is ours (max_connections 50): with 50 clients at once, 10 connections kept requests waiting for one
   // (bench:peers, two back-to-back pairs of runs: pay ~650 → ~1,250 req/s, query ~950 → ~1,330; refund about even).
-  const db = watch(connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL }));
+  const db = watch(connectionTo(server.socketDir, 'postgres', { min: 0, max: EMBEDDED_POOL }, log));
   await checkConnection(db, stop);
   return createStores(db, 'embedded', stop);
 }

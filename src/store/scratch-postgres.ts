@@ -22,9 +22,10 @@ export interface Scratch {
   dropDatabase(name: string): Promise<void>;
 }
 
-export function connectionTo(socketDir: string, database: string, pool: Knex.PoolConfig = { min: 0, max: 10 }): Knex {
+export function connectionTo(socketDir: string, database: string, pool: Knex.PoolConfig = { min: 0, max: 10 }, log?: Knex.Logger): Knex {
   // compileSqlOnError: a failed query's message shows `$1`, not the values (a partner's key among them)
-  const db = knex({ client: 'pg', connection: { host: socketDir, port: EMBEDDED_PORT, user: EMBEDDED_USER, database }, pool, compileSqlOnError: false });
+  const connection = { host: socketDir, port: EMBEDDED_PORT, user: EMBEDDED_USER, database };
+  const db = knex({ client: 'pg', connection, pool, compileSqlOnError: false, ...(log ? { log } : {}) });
   unrefReaper(db);
   return db;
 }
