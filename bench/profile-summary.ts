@@ -45,4 +45,4 @@ const pct = (us: number, of: number) => `${((100 * us) / of).toFixed(1)}%`.padSt
 console.log(`profile: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy; shares of busy time:`);
 for (const [area, us] of [...areas].filter(([a]) => a !== 'idle').sort((a, b) => b[1] - a[1])) console.log(`  ${pct(us, busy)}  ${area}`);
 console.log('heaviest functions (self):');
-for (const [fn, us] of [...fns].filter(([f]) => !f.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${pct(us, busy)}  ${fn}`);
+for (const [fn, us] of [...fns].filter(([f]) => !f.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 15))) console.log(`  ${pct(us, busy)}  ${fn}`);

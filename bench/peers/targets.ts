@@ -65,7 +65,7 @@ export function treeCpuSeconds(pid: number): Map<string, number> {
 }
 
 /** a process and all its descendants */
-function processTree(pid: number): number[] {
+export function processTree(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
