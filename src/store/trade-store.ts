@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import pg from 'pg';
 import type { PendingInfo, Refund, Trade, TradeState } from '../core/types.ts';
 import type { TradeFilter, TradeReader, TradeTx } from './records.ts';
 import { clampLimit, fromJson, toDate, toDateOrNull, toNumber, type Db } from './rows.ts';
 import { takeRuleUse } from './rule-store.ts';
+import { Coalescer } from './coalesce.ts';
+import { type Prepared, runPrepared } from './prepared.ts';
 
 interface TradeRow {
   partner: string;
@@ -106,13 +107,6 @@ function refundFromRow(row: RefundRow): Refund {
   };
 }
 
-function upsertTrade(trx: Db, trade: Trade) {
-  return trx('trades')
-    .insert({ ...tradeToRow(trade), updated_at: trx.fn.now() })
-    .onConflict(['partner', 'partner_trans_id'])
-    .merge();
-}
-
 function refundToRow(refund: Refund): RefundRow {
   return {
     partner: refund.partner,
@@ -126,67 +120,154 @@ function refundToRow(refund: Refund): RefundRow {
   };
 }
 
-/** The trade operations, bound to one transaction (or, for the reader, to none). */
+/** The columns of a trade row and their types, in the order of `tradeToRow`: the arrays of a many-row insert. */
+const TRADE_COLUMNS: Array<[keyof ReturnType<typeof tradeToRow>, string]> = [
+  ['partner', 'text'], ['partner_trans_id', 'text'], ['alipay_trans_id', 'text'], ['state', 'text'], ['currency', 'text'],
+  ['amount', 'bigint'], ['refunded', 'bigint'], ['exchange_rate', 'text'], ['amount_cny', 'text'], ['trans_name', 'text'],
+  ['buyer_identity_code', 'text'], ['buyer_login_id', 'text'], ['buyer_user_id', 'text'], ['created_at', 'timestamptz'],
+  ['paid_at', 'timestamptz'], ['closed_at', 'timestamptz'], ['close_reason', 'text'], ['pending', 'jsonb'],
+  ['query_count', 'int'], ['notify_url', 'text'], ['notify_charset', 'text'],
+];
+
+const REFUND_COLUMNS: Array<[keyof RefundRow, string]> = [
+  ['partner', 'text'], ['partner_refund_id', 'text'], ['partner_trans_id', 'text'], ['alipay_trans_id', 'text'],
+  ['currency', 'text'], ['amount', 'bigint'], ['reason', 'text'], ['created_at', 'timestamptz'],
+];
+
+// Every statement names its columns (never `*`): a prepared statement whose result changes shape fails, and another
+// instance of a newer version may add a column while this one runs.
+const TRADE_SELECT = TRADE_COLUMNS.map(([c]) => c).join(', ');
+const REFUND_SELECT = REFUND_COLUMNS.map(([c]) => c).join(', ');
+const placeholders = (columns: Array<[string, string]>, from = 1) => columns.map(([, type], i) => `$${i + from}::${type}`).join(', ');
+const TRADE_INSERT = `insert into trades (${TRADE_SELECT}, updated_at) values (${placeholders(TRADE_COLUMNS)}, now())`;
+const TRADE_UPSERT = `${TRADE_INSERT} on conflict (partner, partner_trans_id) do update set ${[...TRADE_COLUMNS.map(([c]) => c), 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
+const REFUND_INSERT = (from: number) => `insert into refunds (${REFUND_SELECT}) values (${placeholders(REFUND_COLUMNS, from)})`;
+
+const STATEMENTS = {
+  lock: { name: 'mapi_trade_lock', text: 'select pg_advisory_xact_lock(hashtext($1))' },
+  tradeByPartnerTransId: { name: 'mapi_trade_by_partner_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and partner_trans_id = $2` },
+  tradeByAlipayTransId: { name: 'mapi_trade_by_alipay_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and alipay_trans_id = $2` },
+  refund: { name: 'mapi_refund', text: `select ${REFUND_SELECT} from refunds where partner = $1 and partner_refund_id = $2` },
+  saveTrade: { name: 'mapi_save_trade', text: TRADE_UPSERT },
+  insertRefund: { name: 'mapi_insert_refund', text: REFUND_INSERT(1) },
+  // a data-modifying CTE: both rows in one round trip, and in one statement (both or neither)
+  saveTradeAndRefund: { name: 'mapi_save_trade_and_refund', text: `with saved_trade as (${TRADE_UPSERT}) ${REFUND_INSERT(TRADE_COLUMNS.length + 1)}` },
+  /** New trades, any number in one statement (one array a column); answers the rows it inserted. */
+  insertNewTrades: {
+    name: 'mapi_insert_new_trades',
+    text:
+      `insert into trades (${TRADE_SELECT}, updated_at) ` +
+      `select *, now() from unnest(${TRADE_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) ` +
+      'on conflict (partner, partner_trans_id) do nothing returning partner, partner_trans_id',
+  },
+} satisfies Record<string, Prepared>;
+
+const tradeValues = (trade: Trade) => {
+  const row = tradeToRow(trade);
+  return TRADE_COLUMNS.map(([column]) => row[column]);
+};
+const refundValues = (refund: Refund) => {
+  const row = refundToRow(refund);
+  return REFUND_COLUMNS.map(([column]) => row[column]);
+};
+
+/** New trades in one statement: true for each one inserted, false where (partner, partnerTransId) existed already. */
+async function insertNewTrades(db: Db, trades: Trade[]): Promise<boolean[]> {
+  const rows = trades.map(tradeToRow);
+  const inserted = await runPrepared<{ partner: string; partner_trans_id: string }>(
+    db,
+    STATEMENTS.insertNewTrades,
+    TRADE_COLUMNS.map(([column]) => rows.map((row) => row[column])),
+  );
+  const fresh = new Set(inserted.map((row) => pairKey(row.partner, row.partner_trans_id)));
+  // the same id twice in one batch: the first is the one inserted, the second finds it there (false)
+  return trades.map((trade) => fresh.delete(pairKey(trade.partner, trade.partnerTransId)));
+}
+
+async function one<Row, T>(db: Db, statement: Prepared, values: unknown[], from: (row: Row) => T): Promise<T | null> {
+  const [row] = await runPrepared<Row>(db, statement, values);
+  return row ? from(row) : null;
+}
+
+/**
+ * The trade operations, bound to one transaction: each statement prepared (prepared.ts), on the transaction's own
+ * connection.
+ */
 function createTradeTx(trx: Db): TradeTx {
-  return {
+  const lock = (partner: string, partnerTransId: string) => runPrepared(trx, STATEMENTS.lock, [`${partner}/${partnerTransId}`]);
+  const tx: TradeTx = {
     async lockTrade(partner, partnerTransId) {
-      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${partner}/${partnerTransId}`]);
+      await lock(partner, partnerTransId);
     },
     async lockAndLoad(partner, partnerTransId, partnerRefundId) {
-      // Several statements in one simple query (values inlined, escaped by pg): each statement takes its own
-      // snapshot, so the reads see what the lock's previous holder committed. One statement cannot do it: its
-      // snapshot would be taken before the lock is granted.
-      const q = pg.escapeLiteral;
-      const p = q(partner);
-      const sql = [
-        `select pg_advisory_xact_lock(hashtext(${q(`${partner}/${partnerTransId}`)}))`,
-        `select * from trades where partner = ${p} and partner_trans_id = ${q(partnerTransId)}`,
-        ...(partnerRefundId === null ? [] : [`select * from refunds where partner = ${p} and partner_refund_id = ${q(partnerRefundId)}`]),
-      ].join(';\n');
-      const results = (await trx.raw(sql)) as Array<{ rows: unknown[] }>;
-      const tradeRow = results[1]!.rows[0] as TradeRow | undefined;
-      const refundRow = results[2]?.rows[0] as RefundRow | undefined;
-      return { trade: tradeRow ? tradeFromRow(tradeRow) : null, refund: refundRow ? refundFromRow(refundRow) : null };
+      // The reads come after the lock, each a statement of its own: each takes its own snapshot, so they see what
+      // the lock's previous holder committed.
+      await lock(partner, partnerTransId);
+      const trade = await tx.findTradeByPartnerTransId(partner, partnerTransId);
+      const refund = partnerRefundId === null ? null : await tx.findRefund(partner, partnerRefundId);
+      return { trade, refund };
     },
-    async findTradeByPartnerTransId(partner, partnerTransId) {
-      const row = await trx<TradeRow>('trades')
-        .where({ partner, partner_trans_id: partnerTransId })
-        .first();
-      return row ? tradeFromRow(row) : null;
-    },
-    async findTradeByAlipayTransId(partner, alipayTransId) {
-      const row = await trx<TradeRow>('trades')
-        .where({ partner, alipay_trans_id: alipayTransId })
-        .first();
-      return row ? tradeFromRow(row) : null;
-    },
-    async findRefund(partner, partnerRefundId) {
-      const row = await trx<RefundRow>('refunds')
-        .where({ partner, partner_refund_id: partnerRefundId })
-        .first();
-      return row ? refundFromRow(row) : null;
-    },
+    findTradeByPartnerTransId: (partner, partnerTransId) => one(trx, STATEMENTS.tradeByPartnerTransId, [partner, partnerTransId], tradeFromRow),
+    findTradeByAlipayTransId: (partner, alipayTransId) => one(trx, STATEMENTS.tradeByAlipayTransId, [partner, alipayTransId], tradeFromRow),
+    findRefund: (partner, partnerRefundId) => one(trx, STATEMENTS.refund, [partner, partnerRefundId], refundFromRow),
     async insertTradeIfAbsent(trade) {
-      const rows = await trx('trades')
-        .insert({ ...tradeToRow(trade), updated_at: trx.fn.now() })
-        .onConflict(['partner', 'partner_trans_id'])
-        .ignore()
-        .returning('partner_trans_id');
-      return rows.length === 1;
+      const [inserted] = await insertNewTrades(trx, [trade]);
+      return inserted!;
     },
     async saveTrade(trade) {
-      await upsertTrade(trx, trade);
+      await runPrepared(trx, STATEMENTS.saveTrade, tradeValues(trade));
     },
     async insertRefund(refund) {
-      await trx('refunds').insert(refundToRow(refund));
+      await runPrepared(trx, STATEMENTS.insertRefund, refundValues(refund));
     },
     async saveTradeAndRefund(trade, refund) {
-      // a data-modifying CTE: both rows in one round trip, and in one statement (both or neither)
-      await trx.with('saved_trade', upsertTrade(trx, trade)).insert(refundToRow(refund)).into('refunds');
+      await runPrepared(trx, STATEMENTS.saveTradeAndRefund, [...tradeValues(trade), ...refundValues(refund)]);
     },
     takeRuleUse(ruleId) {
       return takeRuleUse(trx, ruleId);
     },
+  };
+  return tx;
+}
+
+/** a map key for a pair of strings, unambiguous whatever the strings hold */
+const pairKey = (a: string, b: string): string => JSON.stringify([a, b]);
+
+/** a partner and one of its ids (partner_trans_id, alipay_trans_id or partner_refund_id) */
+interface Ref {
+  partner: string;
+  id: string;
+}
+
+/** The rows of `table` whose (partner, `column`) is one of the pairs given as two arrays. */
+function findByPairs(table: 'trades' | 'refunds', column: string): Prepared {
+  return {
+    name: `mapi_find_${table}_by_${column}`,
+    text: `select ${(table === 'trades' ? TRADE_COLUMNS : REFUND_COLUMNS).map(([c]) => `t.${c}`).join(', ')} from unnest($1::text[], $2::text[]) as k(partner, id) join ${table} t on t.partner = k.partner and t.${column} = k.id`,
+  };
+}
+
+/** One row per ref, found by (partner, column) with one statement for the whole batch. */
+async function findEach<Row extends { partner: string }>(db: Knex, table: 'trades' | 'refunds', column: string, refs: Ref[]): Promise<Array<Row | undefined>> {
+  const rows = await runPrepared<Row>(db, findByPairs(table, column), [refs.map((ref) => ref.partner), refs.map((ref) => ref.id)]);
+  const byRef = new Map(rows.map((row) => [pairKey(row.partner, (row as Record<string, unknown>)[column] as string), row]));
+  return refs.map((ref) => byRef.get(pairKey(ref.partner, ref.id)));
+}
+
+/**
+ * The reader of concurrent requests, each read and each new pay's insert coalesced with those of the same moment
+ * (coalesce.ts) into one prepared statement (prepared.ts): a new pay is still committed before its caller hears `true`.
+ */
+function coalescedReader(db: Knex): TradeReader {
+  const byPartnerTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, 'trades', 'partner_trans_id', refs));
+  const byAlipayTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, 'trades', 'alipay_trans_id', refs));
+  const refunds = new Coalescer((refs: Ref[]) => findEach<RefundRow>(db, 'refunds', 'partner_refund_id', refs));
+  const inserts = new Coalescer((trades: Trade[]) => insertNewTrades(db, trades));
+  return {
+    findTradeByPartnerTransId: (partner, id) => byPartnerTransId.load({ partner, id }).then((row) => (row ? tradeFromRow(row) : null)),
+    findTradeByAlipayTransId: (partner, id) => byAlipayTransId.load({ partner, id }).then((row) => (row ? tradeFromRow(row) : null)),
+    findRefund: (partner, id) => refunds.load({ partner, id }).then((row) => (row ? refundFromRow(row) : null)),
+    insertTradeIfAbsent: (trade) => inserts.load(trade),
   };
 }
 
@@ -196,7 +277,7 @@ export class TradeStore {
   readonly reader: TradeReader;
 
   constructor(private readonly db: Knex) {
-    this.reader = createTradeTx(db);
+    this.reader = coalescedReader(db);
   }
 
   transaction<T>(fn: (tx: TradeTx) => Promise<T>): Promise<T> {

@@ -221,3 +221,66 @@ describe('trades and refunds', () => {
     await stores.trades.transaction((tx) => tx.lockTrade(TEST_PARTNER, 'T-1'));
   });
 });
+
+describe('the reader: what concurrent requests read and insert outside a transaction, coalesced', () => {
+  beforeEach(async () => {
+    await stores.database.clearData();
+  });
+
+  const nth = (i: number, overrides: Partial<Trade> = {}) =>
+    makeTrade({ partnerTransId: `N-${i}`, alipayTransId: `20261125110010040000000${String(i).padStart(5, '0')}`, amount: 100 + i, ...overrides });
+
+  test('30 new pays at once are each inserted, committed and found with every field as saved', async () => {
+    const pending = { settleTo: 'TRADE_SUCCESS' as const, settleAfterQueries: 2, settleAfterSeconds: null };
+    const trades = Array.from({ length: 30 }, (_, i) => nth(i, i % 2 ? { pending, state: 'WAIT_BUYER_PAY', paidAt: null, notifyUrl: 'http://x/n', notifyCharset: 'GBK' } : {}));
+    assert.deepEqual(await Promise.all(trades.map((t) => stores.trades.reader.insertTradeIfAbsent(t))), trades.map(() => true));
+    const found = await Promise.all(trades.map((t) => stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, t.partnerTransId)));
+    assert.deepEqual(found, trades);
+    assert.deepEqual(await stores.trades.transaction((tx) => tx.findTradeByAlipayTransId(TEST_PARTNER, trades[7]!.alipayTransId)), trades[7]);
+    assert.equal(await stores.trades.countTrades(), 30);
+  });
+
+  test('the same partner_trans_id three times at once: exactly one is inserted, the first', async () => {
+    const results = await Promise.all([nth(1), nth(2, { partnerTransId: 'N-1' }), nth(3, { partnerTransId: 'N-1' })].map((t) => stores.trades.reader.insertTradeIfAbsent(t)));
+    assert.deepEqual(results, [true, false, false]);
+    assert.deepEqual(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), nth(1));
+    assert.equal(await stores.trades.countTrades(), 1);
+  });
+
+  test('a trade that exists already is not inserted again, nor changed', async () => {
+    await stores.trades.transaction((tx) => tx.saveTrade(nth(1)));
+    assert.equal(await stores.trades.reader.insertTradeIfAbsent(nth(1, { amount: 999 })), false);
+    assert.equal((await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))?.amount, 101);
+  });
+
+  test('a row the database refuses fails only its own caller', async () => {
+    await stores.trades.transaction((tx) => tx.saveTrade(nth(0)));
+    // N-5 reuses N-0's alipay_trans_id: a unique violation the conflict clause does not cover
+    const results = await Promise.allSettled([1, 2, 5, 3].map((i) => stores.trades.reader.insertTradeIfAbsent(nth(i, i === 5 ? { alipayTransId: nth(0).alipayTransId } : {}))));
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    assert.equal(pgCode((results[2] as PromiseRejectedResult).reason), '23505');
+    for (const i of [1, 2, 3]) assert.deepEqual(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, `N-${i}`), nth(i));
+    assert.equal(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-5'), null);
+  });
+
+  test('reads at once each answer their own row: by either id, per partner, null when absent, ids with quotes as they are', async () => {
+    const odd = `it's "odd", [1] {}`;
+    const mine = [nth(1), nth(2, { partnerTransId: odd }), nth(3, { partner: 'other', partnerTransId: 'N-1' })];
+    for (const t of mine) await stores.trades.transaction((tx) => tx.saveTrade(t));
+    await stores.trades.transaction((tx) => tx.insertRefund(makeRefund({ partnerTransId: 'N-1', alipayTransId: nth(1).alipayTransId })));
+    const r = stores.trades.reader;
+    const answers = await Promise.all([
+      r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'),
+      r.findTradeByPartnerTransId('other', 'N-1'),
+      r.findTradeByPartnerTransId(TEST_PARTNER, odd),
+      r.findTradeByPartnerTransId('nobody', 'N-1'),
+      r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'),
+      r.findTradeByAlipayTransId(TEST_PARTNER, nth(2).alipayTransId),
+      r.findTradeByAlipayTransId(TEST_PARTNER, nth(3).alipayTransId),
+      r.findTradeByAlipayTransId('other', nth(3).alipayTransId),
+    ]);
+    assert.deepEqual(answers, [mine[0], mine[2], mine[1], null, mine[0], mine[1], null, mine[2]]);
+    const refunds = await Promise.all([r.findRefund(TEST_PARTNER, makeRefund().partnerRefundId), r.findRefund('other', makeRefund().partnerRefundId), r.findRefund(TEST_PARTNER, 'nope')]);
+    assert.deepEqual(refunds, [makeRefund({ partnerTransId: 'N-1', alipayTransId: nth(1).alipayTransId }), null, null]);
+  });
+});
