@@ -1,4 +1,24 @@
+import { randomFillSync } from 'node:crypto';
 import { v7 } from 'uuid';
+
+// Random bytes drawn from a pool refilled 256 ids at a time: uuid's own source asks the system for 16 bytes per id,
+// which cost ~4% of a rule-answered request's time (bench:profile).
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+function random16(): Buffer {
+  if (used + 16 > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += 16;
+  return pool.subarray(used - 16, used);
+}
+
+// uuid's monotonic state, kept here because its random bytes come from the pool: within one millisecond the
+// counter goes up by one from a random start; when it wraps, the time moves on by a millisecond.
+let lastMs = -Infinity;
+let seq = 0;
 
 /**
  * A time-ordered id (UUIDv7, monotonic within the process): the request log and the notifications are listed by
@@ -6,5 +26,21 @@ import { v7 } from 'uuid';
  * among entries of one instant. A case run's start is such an id too: what comes after it is the run's traffic.
  */
 export function timeOrderedId(): string {
-  return v7();
+  const random = random16();
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    // 31 bits, the top one clear, so that the counter has room to go up within the millisecond
+    seq = random.readUInt32BE(6) & 0x7fffffff;
+  } else {
+    seq = (seq + 1) | 0;
+    if (seq === 0) lastMs += 1;
+  }
+  return v7({ msecs: lastMs, seq, random });
+}
+
+/** `count` random decimal digits (count ≤ 18): a fresh alipay_trans_id's tail, from the same pool. */
+export function randomDigits(count: number): string {
+  const n = random16().readBigUInt64BE() % 10n ** BigInt(count);
+  return n.toString().padStart(count, '0');
 }

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { type Accepted, type Answer, answerAccepted } from '../core/gateway.ts';
 import { type NotifyEvent, notifyEvents } from '../core/notify.ts';
 import type { StoredRule } from '../core/rules/types.ts';
@@ -7,6 +6,7 @@ import { newAlipayTransId } from '../core/time.ts';
 import { type Refund, SERVICES, type Trade } from '../core/types.ts';
 import type { TradeReader, TradeTx } from '../store/records.ts';
 import type { TradeStore } from '../store/trade-store.ts';
+import { randomDigits } from './ids.ts';
 import type { RuleService } from './rule-service.ts';
 
 /** something the merchant is to be told of, once the change is committed */
@@ -27,13 +27,6 @@ export interface Handled {
 function noticesOf(before: Trade | null, after: Trade | null, refund: Refund | null): Notice[] {
   if (!after) return [];
   return notifyEvents(before, after, refund).map((event) => ({ event, trade: after, refund }));
-}
-
-/** Digits for a fresh alipay_trans_id: random, the one impure input of a pay. */
-function randomDigits(count: number): string {
-  let out = '';
-  for (let i = 0; i < count; i++) out += randomInt(10).toString();
-  return out;
 }
 
 const UNIQUE_VIOLATION = '23505';
