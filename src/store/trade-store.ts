@@ -148,6 +148,14 @@ const STATEMENTS = {
   tradeByPartnerTransId: { name: 'mapi_trade_by_partner_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and partner_trans_id = $2` },
   tradeByAlipayTransId: { name: 'mapi_trade_by_alipay_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and alipay_trans_id = $2` },
   refund: { name: 'mapi_refund', text: `select ${REFUND_SELECT} from refunds where partner = $1 and partner_refund_id = $2` },
+  /** the trade and (when $3 is not null) the refund in one row, each side null when absent */
+  tradeAndRefund: {
+    name: 'mapi_trade_and_refund',
+    text:
+      `select ${[...TRADE_COLUMNS.map(([c]) => `t.${c} as t_${c}`), ...REFUND_COLUMNS.map(([c]) => `r.${c} as r_${c}`)].join(', ')} ` +
+      'from (values (1)) as one (x) left join trades t on t.partner = $1 and t.partner_trans_id = $2 ' +
+      'left join refunds r on r.partner = $1 and r.partner_refund_id = $3::text',
+  },
   saveTrade: { name: 'mapi_save_trade', text: TRADE_UPSERT },
   insertRefund: { name: 'mapi_insert_refund', text: REFUND_INSERT(1) },
   // a data-modifying CTE: both rows in one round trip, and in one statement (both or neither)
@@ -200,12 +208,15 @@ function createTradeTx(trx: Db): TradeTx {
       await lock(partner, partnerTransId);
     },
     async lockAndLoad(partner, partnerTransId, partnerRefundId) {
-      // The reads come after the lock, each a statement of its own: each takes its own snapshot, so they see what
-      // the lock's previous holder committed.
+      // The read comes after the lock, in a statement of its own: it takes its own snapshot, so it sees what the
+      // lock's previous holder committed (one statement with both would read from before the lock was granted).
       await lock(partner, partnerTransId);
-      const trade = await tx.findTradeByPartnerTransId(partner, partnerTransId);
-      const refund = partnerRefundId === null ? null : await tx.findRefund(partner, partnerRefundId);
-      return { trade, refund };
+      const [row] = await runPrepared<Record<string, unknown>>(trx, STATEMENTS.tradeAndRefund, [partner, partnerTransId, partnerRefundId]);
+      const side = (prefix: string) => Object.fromEntries(Object.entries(row!).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+      return {
+        trade: row!.t_partner === null ? null : tradeFromRow(side('t_') as unknown as TradeRow),
+        refund: row!.r_partner === null ? null : refundFromRow(side('r_') as unknown as RefundRow),
+      };
     },
     findTradeByPartnerTransId: (partner, partnerTransId) => one(trx, STATEMENTS.tradeByPartnerTransId, [partner, partnerTransId], tradeFromRow),
     findTradeByAlipayTransId: (partner, alipayTransId) => one(trx, STATEMENTS.tradeByAlipayTransId, [partner, alipayTransId], tradeFromRow),
