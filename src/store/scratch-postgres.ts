@@ -3,7 +3,7 @@
 // cloned from its template, so that a new app costs a CREATE DATABASE rather than initdb and migrations.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexModule, { type Knex } from 'knex';
@@ -96,6 +96,25 @@ function removeStaleImages(root: string, keep: string): void {
 let scratch: Promise<Scratch> | null = null;
 
 /** The process's scratch server, started on first use. */
+const SHM = '/dev/shm';
+
+/**
+ * Where a process's throw-away cluster goes: memory (/dev/shm) when the machine has it with room to spare, else the
+ * temp folder. On some disks creating a file costs a millisecond (this VM's ext4: copying the image's 1,332 files
+ * took 1.2 s, and each CREATE DATABASE makes ~360 more); in /dev/shm the copy takes 0.1 s. The data is thrown away
+ * with the process anyway.
+ */
+function scratchRoot(): string {
+  try {
+    const fs = statfsSync(SHM);
+    accessSync(SHM, constants.W_OK);
+    if (fs.bavail * fs.bsize >= 1024 ** 3) return SHM;
+  } catch {
+    // no /dev/shm (macOS, Windows) or not ours to write
+  }
+  return tmpdir();
+}
+
 export function scratchServer(): Promise<Scratch> {
   scratch ??= start().catch((error: unknown) => {
     scratch = null;
@@ -106,7 +125,7 @@ export function scratchServer(): Promise<Scratch> {
 
 async function start(): Promise<Scratch> {
   const image = await ensureImage();
-  const home = mkdtempSync(join(tmpdir(), 'mapi-mock-scratch-'));
+  const home = mkdtempSync(join(scratchRoot(), 'mapi-mock-scratch-'));
   chmodSync(home, 0o755); // the server may run as another user (root's case); the cluster inside stays 0700
   giveToServer(home); // its watchdog removes it
   const clusterDir = join(home, 'cluster');
@@ -116,7 +135,9 @@ async function start(): Promise<Scratch> {
   let queue: Promise<unknown> = Promise.resolve();
   const create = (): Promise<string> => {
     const name = `mapi_${randomBytes(6).toString('hex')}`;
-    const created = queue.then(() => admin.raw('create database ?? template ??', [name, TEMPLATE]));
+    // file_copy: the template's files copied as they are, after a checkpoint that costs nothing without fsync; the
+    // default (wal_log) writes every page through the WAL: 50-450 ms a database here, against ~30 ms
+    const created = queue.then(() => admin.raw('create database ?? template ?? strategy file_copy', [name, TEMPLATE]));
     queue = created.catch(() => undefined);
     return created.then(() => name);
   };
