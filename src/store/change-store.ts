@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Prepared } from './prepared.ts';
 import { toNumber, type Db } from './rows.ts';
 
 /**
@@ -8,6 +9,9 @@ import { toNumber, type Db } from './rows.ts';
 export async function bumpChangeVersion(trx: Db): Promise<void> {
   await trx('change_version').where({ id: 1 }).increment('version', 1);
 }
+
+/** bumpChangeVersion as a prepared statement, for the gateway's transactions (prepared.ts) */
+export const BUMP_CHANGE_VERSION: Prepared = { name: 'mapi_bump_change_version', text: 'update change_version set version = version + 1 where id = 1' };
 
 /** The change version, read by ChangeSync. */
 export class ChangeStore {

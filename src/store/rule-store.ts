@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Rule, StoredRule } from '../core/rules/types.ts';
-import { bumpChangeVersion } from './change-store.ts';
+import { BUMP_CHANGE_VERSION, bumpChangeVersion } from './change-store.ts';
+import type { Prepared, Tx } from './prepared.ts';
 import { RuleConflictError, type DefaultRuleState, type RuleHit } from './records.ts';
 import { fromJson, toDate, toNumber, type Db } from './rows.ts';
 
@@ -221,21 +222,20 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** TradeTx.takeRuleUse: call inside the trade's transaction. */
-export async function takeRuleUse(trx: Db, ruleId: string): Promise<boolean> {
+const TAKE_RULE_USE: Prepared = {
+  name: 'mapi_take_rule_use',
+  text: 'update custom_rules set remaining_uses = remaining_uses - 1 where id = $1 and remaining_uses > 0 returning remaining_uses',
+};
+const RULE_USES: Prepared = { name: 'mapi_rule_uses', text: 'select remaining_uses from custom_rules where id = $1' };
+
+/** TradeTx.takeRuleUse: call inside the trade's transaction (prepared.ts). */
+export async function takeRuleUse(tx: Tx, ruleId: string): Promise<boolean> {
   // The row lock makes concurrent takers queue; each re-reads remaining_uses after the one before commits.
-  const taken = (await trx('custom_rules')
-    .where('id', ruleId)
-    .andWhere('remaining_uses', '>', 0)
-    .decrement('remaining_uses', 1)
-    .returning('remaining_uses')) as Array<{ remaining_uses: number }>;
-  const left = taken[0];
+  const [left] = await tx.run<{ remaining_uses: number }>(TAKE_RULE_USE, [ruleId]);
   if (left) {
-    if (left.remaining_uses === 0) await bumpChangeVersion(trx);
+    if (left.remaining_uses === 0) await tx.run(BUMP_CHANGE_VERSION, []);
     return true;
   }
-  const row = (await trx('custom_rules').select('remaining_uses').where('id', ruleId).first()) as
-    | { remaining_uses: number | null }
-    | undefined;
+  const [row] = await tx.run<{ remaining_uses: number | null }>(RULE_USES, [ruleId]);
   return row !== undefined && row.remaining_uses === null;
 }

@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
+import pg from 'pg';
 import type { PendingInfo, Refund, Trade, TradeState } from '../core/types.ts';
 import type { TradeFilter, TradeReader, TradeTx } from './records.ts';
-import { clampLimit, fromJson, toDate, toDateOrNull, toNumber, type Db } from './rows.ts';
+import { clampLimit, fromJson, toDate, toDateOrNull, toNumber } from './rows.ts';
 import { takeRuleUse } from './rule-store.ts';
 import { Coalescer } from './coalesce.ts';
-import { type Prepared, runPrepared } from './prepared.ts';
+import { inTransaction, type Prepared, runPrepared, type Tx } from './prepared.ts';
 
 interface TradeRow {
   partner: string;
@@ -144,7 +145,6 @@ const TRADE_UPSERT = `${TRADE_INSERT} on conflict (partner, partner_trans_id) do
 const REFUND_INSERT = (from: number) => `insert into refunds (${REFUND_SELECT}) values (${placeholders(REFUND_COLUMNS, from)})`;
 
 const STATEMENTS = {
-  lock: { name: 'mapi_trade_lock', text: 'select pg_advisory_xact_lock(hashtext($1))' },
   tradeByPartnerTransId: { name: 'mapi_trade_by_partner_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and partner_trans_id = $2` },
   tradeByAlipayTransId: { name: 'mapi_trade_by_alipay_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and alipay_trans_id = $2` },
   refund: { name: 'mapi_refund', text: `select ${REFUND_SELECT} from refunds where partner = $1 and partner_refund_id = $2` },
@@ -179,11 +179,13 @@ const refundValues = (refund: Refund) => {
   return REFUND_COLUMNS.map(([column]) => row[column]);
 };
 
+/** runs a prepared statement: on a connection of the pool (the reader), or on a transaction's (Tx.run) */
+type Run = <Row>(statement: Prepared, values: unknown[]) => Promise<Row[]>;
+
 /** New trades in one statement: true for each one inserted, false where (partner, partnerTransId) existed already. */
-async function insertNewTrades(db: Db, trades: Trade[]): Promise<boolean[]> {
+async function insertNewTrades(run: Run, trades: Trade[]): Promise<boolean[]> {
   const rows = trades.map(tradeToRow);
-  const inserted = await runPrepared<{ partner: string; partner_trans_id: string }>(
-    db,
+  const inserted = await run<{ partner: string; partner_trans_id: string }>(
     STATEMENTS.insertNewTrades,
     TRADE_COLUMNS.map(([column]) => rows.map((row) => row[column])),
   );
@@ -192,18 +194,17 @@ async function insertNewTrades(db: Db, trades: Trade[]): Promise<boolean[]> {
   return trades.map((trade) => fresh.delete(pairKey(trade.partner, trade.partnerTransId)));
 }
 
-async function one<Row, T>(db: Db, statement: Prepared, values: unknown[], from: (row: Row) => T): Promise<T | null> {
-  const [row] = await runPrepared<Row>(db, statement, values);
+async function one<Row, T>(run: Run, statement: Prepared, values: unknown[], from: (row: Row) => T): Promise<T | null> {
+  const [row] = await run<Row>(statement, values);
   return row ? from(row) : null;
 }
 
-/**
- * The trade operations, bound to one transaction: each statement prepared (prepared.ts), on the transaction's own
- * connection.
- */
-function createTradeTx(trx: Db): TradeTx {
-  const lock = (partner: string, partnerTransId: string) => runPrepared(trx, STATEMENTS.lock, [`${partner}/${partnerTransId}`]);
-  const tx: TradeTx = {
+/** The trade operations, bound to one transaction (prepared.ts's inTransaction): each statement prepared. */
+function createTradeTx(tx: Tx): TradeTx {
+  const run: Run = (statement, values) => tx.run(statement, values);
+  // plain SQL, so that BEGIN goes with it when it comes first (it usually does)
+  const lock = (partner: string, partnerTransId: string) => tx.plain(`select pg_advisory_xact_lock(hashtext(${pg.escapeLiteral(`${partner}/${partnerTransId}`)}))`);
+  const trades: TradeTx = {
     async lockTrade(partner, partnerTransId) {
       await lock(partner, partnerTransId);
     },
@@ -211,34 +212,34 @@ function createTradeTx(trx: Db): TradeTx {
       // The read comes after the lock, in a statement of its own: it takes its own snapshot, so it sees what the
       // lock's previous holder committed (one statement with both would read from before the lock was granted).
       await lock(partner, partnerTransId);
-      const [row] = await runPrepared<Record<string, unknown>>(trx, STATEMENTS.tradeAndRefund, [partner, partnerTransId, partnerRefundId]);
+      const [row] = await run<Record<string, unknown>>(STATEMENTS.tradeAndRefund, [partner, partnerTransId, partnerRefundId]);
       const side = (prefix: string) => Object.fromEntries(Object.entries(row!).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
       return {
         trade: row!.t_partner === null ? null : tradeFromRow(side('t_') as unknown as TradeRow),
         refund: row!.r_partner === null ? null : refundFromRow(side('r_') as unknown as RefundRow),
       };
     },
-    findTradeByPartnerTransId: (partner, partnerTransId) => one(trx, STATEMENTS.tradeByPartnerTransId, [partner, partnerTransId], tradeFromRow),
-    findTradeByAlipayTransId: (partner, alipayTransId) => one(trx, STATEMENTS.tradeByAlipayTransId, [partner, alipayTransId], tradeFromRow),
-    findRefund: (partner, partnerRefundId) => one(trx, STATEMENTS.refund, [partner, partnerRefundId], refundFromRow),
+    findTradeByPartnerTransId: (partner, partnerTransId) => one(run, STATEMENTS.tradeByPartnerTransId, [partner, partnerTransId], tradeFromRow),
+    findTradeByAlipayTransId: (partner, alipayTransId) => one(run, STATEMENTS.tradeByAlipayTransId, [partner, alipayTransId], tradeFromRow),
+    findRefund: (partner, partnerRefundId) => one(run, STATEMENTS.refund, [partner, partnerRefundId], refundFromRow),
     async insertTradeIfAbsent(trade) {
-      const [inserted] = await insertNewTrades(trx, [trade]);
+      const [inserted] = await insertNewTrades(run, [trade]);
       return inserted!;
     },
     async saveTrade(trade) {
-      await runPrepared(trx, STATEMENTS.saveTrade, tradeValues(trade));
+      await run(STATEMENTS.saveTrade, tradeValues(trade));
     },
     async insertRefund(refund) {
-      await runPrepared(trx, STATEMENTS.insertRefund, refundValues(refund));
+      await run(STATEMENTS.insertRefund, refundValues(refund));
     },
     async saveTradeAndRefund(trade, refund) {
-      await runPrepared(trx, STATEMENTS.saveTradeAndRefund, [...tradeValues(trade), ...refundValues(refund)]);
+      await run(STATEMENTS.saveTradeAndRefund, [...tradeValues(trade), ...refundValues(refund)]);
     },
     takeRuleUse(ruleId) {
-      return takeRuleUse(trx, ruleId);
+      return takeRuleUse(tx, ruleId);
     },
   };
-  return tx;
+  return trades;
 }
 
 /** a map key for a pair of strings, unambiguous whatever the strings hold */
@@ -273,7 +274,7 @@ function coalescedReader(db: Knex): TradeReader {
   const byPartnerTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, 'trades', 'partner_trans_id', refs));
   const byAlipayTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, 'trades', 'alipay_trans_id', refs));
   const refunds = new Coalescer((refs: Ref[]) => findEach<RefundRow>(db, 'refunds', 'partner_refund_id', refs));
-  const inserts = new Coalescer((trades: Trade[]) => insertNewTrades(db, trades));
+  const inserts = new Coalescer((trades: Trade[]) => insertNewTrades((statement, values) => runPrepared(db, statement, values), trades));
   return {
     findTradeByPartnerTransId: (partner, id) => byPartnerTransId.load({ partner, id }).then((row) => (row ? tradeFromRow(row) : null)),
     findTradeByAlipayTransId: (partner, id) => byAlipayTransId.load({ partner, id }).then((row) => (row ? tradeFromRow(row) : null)),
@@ -292,7 +293,7 @@ export class TradeStore {
   }
 
   transaction<T>(fn: (tx: TradeTx) => Promise<T>): Promise<T> {
-    return this.db.transaction((trx) => fn(createTradeTx(trx)));
+    return inTransaction(this.db, (tx) => fn(createTradeTx(tx)));
   }
 
   /** newest first */
