@@ -20,7 +20,10 @@ export function describeRetention(rule: RetentionRule): string {
   return count ?? (age ? `every request, ${age}` : 'every request (no limit)');
 }
 
-/** Prunes the request log in the background: a minute after start, then every `intervalMs`. */
+/**
+ * Prunes the request log in the background: every `intervalMs` (10 s), so that under heavy load the log overshoots
+ * its limit by seconds of traffic rather than a minute of it.
+ */
 export class RequestLogRetention {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
@@ -33,7 +36,7 @@ export class RequestLogRetention {
 
   start(): void {
     if (this.timer || (this.rule.maxEntries === null && this.rule.maxAgeHours === null)) return;
-    this.timer = setInterval(() => void this.prune(), this.options.intervalMs ?? 60_000);
+    this.timer = setInterval(() => void this.prune(), this.options.intervalMs ?? 10_000);
     this.timer.unref();
   }
 
