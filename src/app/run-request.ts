@@ -35,26 +35,46 @@ const UNIQUE_VIOLATION = '23505';
 const NEEDS_WRITE = Symbol('needs write');
 
 /**
- * Loads the trade a request refers to, picks the rule, decides, and writes the change: in one transaction
- * under a lock on the trade, so concurrent requests never create two trades or over-refund. A query that
- * changes nothing (the usual case) is answered from a plain read, without the transaction.
+ * How an attempt reads and writes: `read` answers only what changes nothing; `optimistic` reads without a lock and
+ * writes a trade it read only if that trade is unchanged (compare-and-set); `locked` runs in the transaction, under
+ * the trade's lock, and always gets to write.
+ */
+type Mode = { kind: 'read' | 'optimistic'; reader: TradeReader } | { kind: 'locked'; tx: TradeTx };
+
+/**
+ * Loads the trade a request refers to, picks the rule, decides, and writes the change, so that concurrent requests
+ * never create two trades or over-refund. A query that changes nothing (the usual case) is answered from a plain
+ * read. A refund, a cancel or a query that settles a trade first tries without a transaction: the trade and the
+ * refund read (coalesced with other requests'), then one statement that writes only if the trade is still as read
+ * (and a refund id already taken fails it). When that does not hold, or a rule's use must be taken, the request
+ * is decided again in one transaction under a lock on the trade.
  */
 export async function runRequest(
   deps: { trades: TradeStore; rules: RuleService },
   verdict: Accepted,
   now: Date,
 ): Promise<Handled> {
+  const reader = deps.trades.reader;
   if (verdict.service.name === SERVICES.query) {
-    const result = await attempt(deps, verdict, now, deps.trades.reader, null);
+    const result = await attempt(deps, verdict, now, { kind: 'read', reader });
     if (result !== NEEDS_WRITE) return result;
-  } else if (verdict.service.name === SERVICES.pay) {
+  }
+  if (verdict.service.name === SERVICES.pay) {
     const result = await newPay(deps, verdict, now);
     if (result !== NEEDS_WRITE) return result;
+  } else {
+    try {
+      const result = await attempt(deps, verdict, now, { kind: 'optimistic', reader });
+      if (result !== NEEDS_WRITE) return result;
+    } catch (error) {
+      // the refund id taken meanwhile: the locked attempt finds that refund
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    }
   }
   for (let tries = 1; ; tries++) {
     try {
       return await deps.trades.transaction(async (tx) => {
-        const result = await attempt(deps, verdict, now, tx, tx);
+        const result = await attempt(deps, verdict, now, { kind: 'locked', tx });
         if (result === NEEDS_WRITE) throw new Error('unreachable: a locked attempt always writes');
         return result;
       });
@@ -94,15 +114,11 @@ async function newPay(deps: { trades: TradeStore; rules: RuleService }, verdict:
   return { answer, rule: rule ?? null, notices: noticesOf(null, decision.trade ?? null, null) };
 }
 
-async function attempt(
-  deps: { rules: RuleService },
-  verdict: Accepted,
-  now: Date,
-  reader: TradeReader,
-  tx: TradeTx | null,
-): Promise<Handled | typeof NEEDS_WRITE> {
+async function attempt(deps: { rules: RuleService }, verdict: Accepted, now: Date, mode: Mode): Promise<Handled | typeof NEEDS_WRITE> {
   const { service, partner, ref } = verdict;
   const { params } = verdict.request;
+  const tx = mode.kind === 'locked' ? mode.tx : null;
+  const reader: TradeReader | TradeTx = mode.kind === 'locked' ? mode.tx : mode.reader;
   let trade: Trade | null = ref.alipayTransId ? await reader.findTradeByAlipayTransId(partner.id, ref.alipayTransId) : null;
   const lockKey = trade?.partnerTransId ?? (ref.alipayTransId ? null : ref.partnerTransId);
   // undefined: not read yet
@@ -111,12 +127,14 @@ async function attempt(
     // read again under the lock: another request may have changed it meanwhile
     ({ trade, refund: existingRefund } = await tx.lockAndLoad(partner.id, lockKey, ref.partnerRefundId ?? null));
   } else if (lockKey && !trade) {
+    // the trade before the refund, never both at once: a refund of this id committed between the two reads is then
+    // seen (and answered as the one that exists), never missed behind a trade that already counts it
     trade = await reader.findTradeByPartnerTransId(partner.id, lockKey);
   }
   const loaded = trade;
   const advanced = trade ? advanceTrade(trade, now) : null;
   if (advanced) {
-    if (!tx) return NEEDS_WRITE;
+    if (mode.kind === 'read') return NEEDS_WRITE;
     trade = advanced;
   }
 
@@ -143,10 +161,18 @@ async function attempt(
   });
   const toSave = decision.trade ?? advanced ?? undefined;
   if (toSave || decision.refund) {
-    if (!tx) return NEEDS_WRITE;
-    if (toSave && decision.refund) await tx.saveTradeAndRefund(toSave, decision.refund);
-    else if (toSave) await tx.saveTrade(toSave);
-    else if (decision.refund) await tx.insertRefund(decision.refund);
+    if (tx) {
+      if (toSave && decision.refund) await tx.saveTradeAndRefund(toSave, decision.refund);
+      else if (toSave) await tx.saveTrade(toSave);
+      else if (decision.refund) await tx.insertRefund(decision.refund);
+    } else {
+      // only a change to the trade that was read can be set against it; anything else goes under the lock
+      if (mode.kind !== 'optimistic' || !loaded || !toSave) return NEEDS_WRITE;
+      const saved = decision.refund
+        ? await mode.reader.saveTradeAndRefundIfUnchanged(loaded, toSave, decision.refund)
+        : await mode.reader.saveTradeIfUnchanged(loaded, toSave);
+      if (!saved) return NEEDS_WRITE;
+    }
   }
   return { answer, rule, notices: noticesOf(loaded, toSave ?? null, decision.refund ?? null) };
 }

@@ -55,8 +55,16 @@ export interface RuleHit {
   lastHitAt: Date;
 }
 
-/** what runs outside a transaction: reads, and the one-statement insert of a new trade */
-export type TradeReader = Pick<TradeTx, 'findTradeByPartnerTransId' | 'findTradeByAlipayTransId' | 'findRefund' | 'insertTradeIfAbsent'>;
+/**
+ * What runs outside a transaction: reads, the one-statement insert of a new trade, and compare-and-set writes of a
+ * trade read before: each writes only if the trade's row is still exactly `before`, and answers false when it is not
+ * (someone changed it meanwhile: decide again under the lock). A refund whose id is taken fails with a unique
+ * violation, and then neither row is written.
+ */
+export type TradeReader = Pick<TradeTx, 'findTradeByPartnerTransId' | 'findTradeByAlipayTransId' | 'findRefund' | 'insertTradeIfAbsent'> & {
+  saveTradeIfUnchanged(before: Trade, after: Trade): Promise<boolean>;
+  saveTradeAndRefundIfUnchanged(before: Trade, after: Trade, refund: Refund): Promise<boolean>;
+};
 
 export interface RequestLogEntry {
   id: string;

@@ -144,6 +144,12 @@ const TRADE_INSERT = `insert into trades (${TRADE_SELECT}, updated_at) values ($
 const TRADE_UPSERT = `${TRADE_INSERT} on conflict (partner, partner_trans_id) do update set ${[...TRADE_COLUMNS.map(([c]) => c), 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
 const REFUND_INSERT = (from: number) => `insert into refunds (${REFUND_SELECT}) values (${placeholders(REFUND_COLUMNS, from)})`;
 
+// $1..$n the trade as it is to be, $n+1..$2n as it was read: the row's every column must still hold the latter
+const TRADE_CAS =
+  `update trades set (${TRADE_SELECT}, updated_at) = (${placeholders(TRADE_COLUMNS)}, now()) ` +
+  `where partner = $${TRADE_COLUMNS.length + 1}::text and partner_trans_id = $${TRADE_COLUMNS.length + 2}::text ` +
+  `and (${TRADE_SELECT}) is not distinct from (${placeholders(TRADE_COLUMNS, TRADE_COLUMNS.length + 1)})`;
+
 const STATEMENTS = {
   tradeByPartnerTransId: { name: 'mapi_trade_by_partner_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and partner_trans_id = $2` },
   tradeByAlipayTransId: { name: 'mapi_trade_by_alipay_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and alipay_trans_id = $2` },
@@ -160,6 +166,12 @@ const STATEMENTS = {
   insertRefund: { name: 'mapi_insert_refund', text: REFUND_INSERT(1) },
   // a data-modifying CTE: both rows in one round trip, and in one statement (both or neither)
   saveTradeAndRefund: { name: 'mapi_save_trade_and_refund', text: `with saved_trade as (${TRADE_UPSERT}) ${REFUND_INSERT(TRADE_COLUMNS.length + 1)}` },
+  // compare-and-set: the trade written only if its row is still exactly `before` (the values after the new ones)
+  saveTradeIfUnchanged: { name: 'mapi_save_trade_if_unchanged', text: `${TRADE_CAS} returning 1` },
+  saveTradeAndRefundIfUnchanged: {
+    name: 'mapi_save_trade_and_refund_if_unchanged',
+    text: `with saved_trade as (${TRADE_CAS} returning 1) insert into refunds (${REFUND_SELECT}) select ${placeholders(REFUND_COLUMNS, 2 * TRADE_COLUMNS.length + 1)} from saved_trade returning 1`,
+  },
   /** New trades, any number in one statement (one array a column); answers the rows it inserted. */
   insertNewTrades: {
     name: 'mapi_insert_new_trades',
@@ -280,6 +292,14 @@ function coalescedReader(db: Knex): TradeReader {
     findTradeByAlipayTransId: (partner, id) => byAlipayTransId.load({ partner, id }).then((row) => (row ? tradeFromRow(row) : null)),
     findRefund: (partner, id) => refunds.load({ partner, id }).then((row) => (row ? refundFromRow(row) : null)),
     insertTradeIfAbsent: (trade) => inserts.load(trade),
+    async saveTradeIfUnchanged(before, after) {
+      const rows = await runPrepared(db, STATEMENTS.saveTradeIfUnchanged, [...tradeValues(after), ...tradeValues(before)]);
+      return rows.length === 1;
+    },
+    async saveTradeAndRefundIfUnchanged(before, after, refund) {
+      const rows = await runPrepared(db, STATEMENTS.saveTradeAndRefundIfUnchanged, [...tradeValues(after), ...tradeValues(before), ...refundValues(refund)]);
+      return rows.length === 1;
+    },
   };
 }
 

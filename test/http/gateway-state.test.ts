@@ -106,6 +106,20 @@ test('concurrent pays with one partner_trans_id make one trade; concurrent refun
   assert.deepEqual([trade!.refunded, trade!.state], [100, 'TRADE_CLOSED']);
 });
 
+test('one refund sent ten times at once (a till retrying): one refund is made, and every answer says so', async () => {
+  const pay = payParams({ trans_amount: '1.00' });
+  assert.equal((await call(t.app, pay)).fields.result_code, 'SUCCESS');
+  const refund = {
+    service: 'alipay.acquire.overseas.spot.refund', partner_trans_id: pay.partner_trans_id!,
+    partner_refund_id: `${pay.partner_trans_id}-R`, refund_amount: '0.30', currency: 'USD',
+  };
+  const answers = await Promise.all(Array.from({ length: 10 }, () => call(t.app, refund)));
+  assert.deepEqual(new Set(answers.map((a) => a.fields.result_code)), new Set(['SUCCESS']));
+  const [trade] = await t.ctx.stores.trades.listTrades({ partnerTransId: pay.partner_trans_id! });
+  assert.equal(trade!.refunded, 30);
+  assert.equal((await t.ctx.stores.trades.listRefunds(trade!.partner, trade!.partnerTransId)).length, 1);
+});
+
 test('the request log keeps every request, decoded, with its outcome', async () => {
   const pay = payParams({ trans_name: '咖啡' });
   await call(t.app, pay, { charset: 'GBK' });

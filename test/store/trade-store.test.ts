@@ -283,4 +283,35 @@ describe('the reader: what concurrent requests read and insert outside a transac
     const refunds = await Promise.all([r.findRefund(TEST_PARTNER, makeRefund().partnerRefundId), r.findRefund('other', makeRefund().partnerRefundId), r.findRefund(TEST_PARTNER, 'nope')]);
     assert.deepEqual(refunds, [makeRefund({ partnerTransId: 'N-1', alipayTransId: nth(1).alipayTransId }), null, null]);
   });
+
+  test('compare-and-set: a trade is written only while its row is still as it was read', async () => {
+    const before = nth(1);
+    await stores.trades.transaction((tx) => tx.saveTrade(before));
+    const after = { ...before, refunded: 50, state: 'TRADE_SUCCESS' as const };
+    assert.equal(await stores.trades.reader.saveTradeIfUnchanged(before, after), true);
+    assert.deepEqual(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
+    // `before` is stale now: the write is refused and the row stays
+    assert.equal(await stores.trades.reader.saveTradeIfUnchanged(before, { ...before, refunded: 99 }), false);
+    // so is a read that differs in a column that may be null (closed_at) or is JSON (pending)
+    assert.equal(await stores.trades.reader.saveTradeIfUnchanged({ ...after, closedAt: new Date() }, { ...after, refunded: 99 }), false);
+    assert.equal(await stores.trades.reader.saveTradeIfUnchanged({ ...after, pending: { settleTo: 'TRADE_SUCCESS', settleAfterQueries: 1, settleAfterSeconds: null } }, { ...after, refunded: 99 }), false);
+    assert.deepEqual(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
+    assert.equal(await stores.trades.reader.saveTradeIfUnchanged(nth(2), nth(2, { refunded: 1 })), false, 'a trade that does not exist');
+  });
+
+  test('compare-and-set with a refund: both rows or neither; a refund id already taken fails with a unique violation', async () => {
+    const before = nth(1, { pending: { settleTo: 'TRADE_SUCCESS', settleAfterQueries: 2, settleAfterSeconds: null } });
+    await stores.trades.transaction((tx) => tx.saveTrade(before));
+    const refund = makeRefund({ partnerRefundId: 'R-9', partnerTransId: 'N-1', alipayTransId: before.alipayTransId, amount: 10 });
+    const after = { ...before, refunded: 10 };
+    assert.equal(await stores.trades.reader.saveTradeAndRefundIfUnchanged(before, after, refund), true);
+    assert.deepEqual(await stores.trades.reader.findRefund(TEST_PARTNER, 'R-9'), refund);
+    // stale: neither written
+    const other = { ...refund, partnerRefundId: 'R-10' };
+    assert.equal(await stores.trades.reader.saveTradeAndRefundIfUnchanged(before, { ...before, refunded: 20 }, other), false);
+    assert.equal(await stores.trades.reader.findRefund(TEST_PARTNER, 'R-10'), null);
+    // current, but the refund id is taken: the statement fails whole
+    await assert.rejects(stores.trades.reader.saveTradeAndRefundIfUnchanged(after, { ...after, refunded: 20 }, refund), (error) => pgCode(error) === '23505');
+    assert.deepEqual(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
+  });
 });
