@@ -144,12 +144,6 @@ const TRADE_INSERT = `insert into trades (${TRADE_SELECT}, updated_at) values ($
 const TRADE_UPSERT = `${TRADE_INSERT} on conflict (partner, partner_trans_id) do update set ${[...TRADE_COLUMNS.map(([c]) => c), 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
 const REFUND_INSERT = (from: number) => `insert into refunds (${REFUND_SELECT}) values (${placeholders(REFUND_COLUMNS, from)})`;
 
-// $1..$n the trade as it is to be, $n+1..$2n as it was read: the row's every column must still hold the latter
-const TRADE_CAS =
-  `update trades set (${TRADE_SELECT}, updated_at) = (${placeholders(TRADE_COLUMNS)}, now()) ` +
-  `where partner = $${TRADE_COLUMNS.length + 1}::text and partner_trans_id = $${TRADE_COLUMNS.length + 2}::text ` +
-  `and (${TRADE_SELECT}) is not distinct from (${placeholders(TRADE_COLUMNS, TRADE_COLUMNS.length + 1)})`;
-
 const STATEMENTS = {
   tradeByPartnerTransId: { name: 'mapi_trade_by_partner_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and partner_trans_id = $2` },
   tradeByAlipayTransId: { name: 'mapi_trade_by_alipay_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and alipay_trans_id = $2` },
@@ -166,11 +160,20 @@ const STATEMENTS = {
   insertRefund: { name: 'mapi_insert_refund', text: REFUND_INSERT(1) },
   // a data-modifying CTE: both rows in one round trip, and in one statement (both or neither)
   saveTradeAndRefund: { name: 'mapi_save_trade_and_refund', text: `with saved_trade as (${TRADE_UPSERT}) ${REFUND_INSERT(TRADE_COLUMNS.length + 1)}` },
-  // compare-and-set: the trade written only if its row is still exactly `before` (the values after the new ones)
-  saveTradeIfUnchanged: { name: 'mapi_save_trade_if_unchanged', text: `${TRADE_CAS} returning 1` },
-  saveTradeAndRefundIfUnchanged: {
-    name: 'mapi_save_trade_and_refund_if_unchanged',
-    text: `with saved_trade as (${TRADE_CAS} returning 1) insert into refunds (${REFUND_SELECT}) select ${placeholders(REFUND_COLUMNS, 2 * TRADE_COLUMNS.length + 1)} from saved_trade returning 1`,
+  /**
+   * Compare-and-set, any number of trades in one statement: each written only if its row still holds every value
+   * it was read with, and its refund (where there is one) inserted with it. Answers the positions written.
+   */
+  saveTradesIfUnchanged: {
+    name: 'mapi_save_trades_if_unchanged',
+    text:
+      `with v as (select * from unnest(${[...TRADE_COLUMNS, ...TRADE_COLUMNS, ...REFUND_COLUMNS, ['ord', 'int'] as [string, string]].map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) ` +
+      `as v(${[...TRADE_COLUMNS.map(([c]) => `a_${c}`), ...TRADE_COLUMNS.map(([c]) => `b_${c}`), ...REFUND_COLUMNS.map(([c]) => `r_${c}`), 'ord'].join(', ')})), ` +
+      `u as (update trades t set (${TRADE_SELECT}, updated_at) = (${TRADE_COLUMNS.map(([c]) => `v.a_${c}`).join(', ')}, now()) from v ` +
+      'where t.partner = v.a_partner and t.partner_trans_id = v.a_partner_trans_id ' +
+      `and (${TRADE_COLUMNS.map(([c]) => `t.${c}`).join(', ')}) is not distinct from (${TRADE_COLUMNS.map(([c]) => `v.b_${c}`).join(', ')}) returning v.ord), ` +
+      `r as (insert into refunds (${REFUND_SELECT}) select ${REFUND_COLUMNS.map(([c]) => `v.r_${c}`).join(', ')} from v join u on u.ord = v.ord where v.r_partner is not null) ` +
+      'select ord from u',
   },
   /** New trades, any number in one statement (one array a column); answers the rows it inserted. */
   insertNewTrades: {
@@ -278,6 +281,42 @@ async function findEach<Row extends { partner: string }>(db: Knex, table: 'trade
   return refs.map((ref) => byRef.get(pairKey(ref.partner, ref.id)));
 }
 
+interface CompareAndSet {
+  before: Trade;
+  after: Trade;
+  refund: Refund | null;
+}
+
+/**
+ * Many compare-and-set writes in one statement (one commit for them all). A trade named twice in one batch is
+ * written at most once: the later ones answer false (changed meanwhile), as they would have a moment later.
+ */
+async function saveTradesIfUnchanged(db: Knex, writes: CompareAndSet[]): Promise<boolean[]> {
+  const seen = new Set<string>();
+  const included: number[] = [];
+  writes.forEach((write, i) => {
+    const key = pairKey(write.before.partner, write.before.partnerTransId);
+    if (write.after.partner !== write.before.partner || write.after.partnerTransId !== write.before.partnerTransId) {
+      throw new Error('compare-and-set: the trade written must be the trade read');
+    }
+    if (seen.has(key)) return;
+    seen.add(key);
+    included.push(i);
+  });
+  const rows = included.map((i) => {
+    const { before, after, refund } = writes[i]!;
+    return { after: tradeToRow(after), before: tradeToRow(before), refund: refund ? refundToRow(refund) : null };
+  });
+  const values = [
+    ...TRADE_COLUMNS.map(([column]) => rows.map((row) => row.after[column])),
+    ...TRADE_COLUMNS.map(([column]) => rows.map((row) => row.before[column])),
+    ...REFUND_COLUMNS.map(([column]) => rows.map((row) => (row.refund ? row.refund[column] : null))),
+    included,
+  ];
+  const written = new Set((await runPrepared<{ ord: number }>(db, STATEMENTS.saveTradesIfUnchanged, values)).map((row) => row.ord));
+  return writes.map((_, i) => written.has(i));
+}
+
 /**
  * The reader of concurrent requests, each read and each new pay's insert coalesced with those of the same moment
  * (coalesce.ts) into one prepared statement (prepared.ts): a new pay is still committed before its caller hears `true`.
@@ -287,19 +326,14 @@ function coalescedReader(db: Knex): TradeReader {
   const byAlipayTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, 'trades', 'alipay_trans_id', refs));
   const refunds = new Coalescer((refs: Ref[]) => findEach<RefundRow>(db, 'refunds', 'partner_refund_id', refs));
   const inserts = new Coalescer((trades: Trade[]) => insertNewTrades((statement, values) => runPrepared(db, statement, values), trades));
+  const compareAndSet = new Coalescer((writes: CompareAndSet[]) => saveTradesIfUnchanged(db, writes));
   return {
     findTradeByPartnerTransId: (partner, id) => byPartnerTransId.load({ partner, id }).then((row) => (row ? tradeFromRow(row) : null)),
     findTradeByAlipayTransId: (partner, id) => byAlipayTransId.load({ partner, id }).then((row) => (row ? tradeFromRow(row) : null)),
     findRefund: (partner, id) => refunds.load({ partner, id }).then((row) => (row ? refundFromRow(row) : null)),
     insertTradeIfAbsent: (trade) => inserts.load(trade),
-    async saveTradeIfUnchanged(before, after) {
-      const rows = await runPrepared(db, STATEMENTS.saveTradeIfUnchanged, [...tradeValues(after), ...tradeValues(before)]);
-      return rows.length === 1;
-    },
-    async saveTradeAndRefundIfUnchanged(before, after, refund) {
-      const rows = await runPrepared(db, STATEMENTS.saveTradeAndRefundIfUnchanged, [...tradeValues(after), ...tradeValues(before), ...refundValues(refund)]);
-      return rows.length === 1;
-    },
+    saveTradeIfUnchanged: (before, after) => compareAndSet.load({ before, after, refund: null }),
+    saveTradeAndRefundIfUnchanged: (before, after, refund) => compareAndSet.load({ before, after, refund }),
   };
 }
 

@@ -314,4 +314,22 @@ describe('the reader: what concurrent requests read and insert outside a transac
     await assert.rejects(stores.trades.reader.saveTradeAndRefundIfUnchanged(after, { ...after, refunded: 20 }, refund), (error) => pgCode(error) === '23505');
     assert.deepEqual(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
   });
+
+  test('compare-and-set writes at once go together: each trade written once, a taken refund id fails only its own', async () => {
+    for (const i of [1, 2, 3]) await stores.trades.transaction((tx) => tx.saveTrade(nth(i)));
+    await stores.trades.transaction((tx) => tx.insertRefund(makeRefund({ partnerRefundId: 'TAKEN', partnerTransId: 'N-9' })));
+    const r = stores.trades.reader;
+    const refundOf = (i: number, id: string) => makeRefund({ partnerRefundId: id, partnerTransId: `N-${i}`, alipayTransId: nth(i).alipayTransId, amount: 5 });
+    const results = await Promise.allSettled([
+      r.saveTradeAndRefundIfUnchanged(nth(1), nth(1, { refunded: 5 }), refundOf(1, 'A')),
+      r.saveTradeAndRefundIfUnchanged(nth(1), nth(1, { refunded: 5 }), refundOf(1, 'B')),
+      r.saveTradeIfUnchanged(nth(2), nth(2, { state: 'TRADE_CLOSED' })),
+      r.saveTradeAndRefundIfUnchanged(nth(3), nth(3, { refunded: 5 }), refundOf(3, 'TAKEN')),
+    ]);
+    assert.deepEqual(results.map((x) => (x.status === 'fulfilled' ? x.value : pgCode(x.reason))), [true, false, true, '23505']);
+    assert.equal((await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))?.refunded, 5);
+    assert.deepEqual((await stores.trades.listRefunds(TEST_PARTNER, 'N-1')).map((x) => x.partnerRefundId), ['A']);
+    assert.equal((await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-2'))?.state, 'TRADE_CLOSED');
+    assert.deepEqual(await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-3'), nth(3));
+  });
 });
