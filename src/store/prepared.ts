@@ -22,6 +22,19 @@ interface PoolClient {
 
 const poolOf = (db: Knex) => db.client as unknown as PoolClient;
 
+/** the columns of a table as a statement writes them: name and PostgreSQL type, in a fixed order */
+export type Columns<Row> = Array<[keyof Row & string, string]>;
+
+/** `$1::text[], $2::bigint[], ...`: one array parameter a column (from `$from`), the argument list of an `unnest` */
+export function arrayParameters(columns: Array<[string, string]>, from = 1): string {
+  return columns.map(([, type], i) => `$${i + from}::${type}[]`).join(', ');
+}
+
+/** rows as one array a column, in the order of `columns` (the values for `arrayParameters`); a null row gives nulls */
+export function columnArrays<Row>(columns: Columns<Row>, rows: ReadonlyArray<Row | null>): unknown[][] {
+  return columns.map(([column]) => rows.map((row) => (row == null ? null : row[column])));
+}
+
 /** one query on a held connection; a failure is told to knex's `query-error` listeners like any other query's */
 async function execute(client: PoolClient, connection: PgConnection, query: PgQuery): Promise<unknown[]> {
   try {

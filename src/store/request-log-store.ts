@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { RequestLogEntry, RequestLogFilter } from './records.ts';
-import { type Prepared, runPrepared } from './prepared.ts';
+import { arrayParameters, type Columns, columnArrays, type Prepared, runPrepared } from './prepared.ts';
 import { clampLimit, fromJson, toDate, toNumber } from './rows.ts';
 
 interface RequestLogRow {
@@ -63,7 +63,7 @@ function entryToRow(entry: RequestLogEntry): Omit<RequestLogRow, 'params'> & { p
   };
 }
 
-const LOG_COLUMNS: Array<[keyof RequestLogRow, string]> = [
+const LOG_COLUMNS: Columns<RequestLogRow> = [
   ['id', 'text'], ['at', 'timestamptz'], ['partner_at', 'timestamptz'], ['method', 'text'], ['path', 'text'],
   ['raw_request', 'text'], ['charset', 'text'], ['service', 'text'], ['partner', 'text'], ['params', 'jsonb'],
   ['is_success', 'boolean'], ['result_code', 'text'], ['error', 'text'], ['rule_id', 'text'], ['response', 'text'],
@@ -79,11 +79,11 @@ const APPEND: Prepared = {
   name: 'mapi_request_log_append',
   text:
     `insert into request_log (${LOG_COLUMNS.map(([c]) => c).join(', ')}) ` +
-    `select * from unnest(${LOG_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) on conflict (id) do nothing`,
+    `select * from unnest(${arrayParameters(LOG_COLUMNS)}) on conflict (id) do nothing`,
 };
 
 function appendRows(db: Knex, rows: Array<ReturnType<typeof entryToRow>>): Promise<unknown> {
-  return runPrepared(db, APPEND, LOG_COLUMNS.map(([column]) => rows.map((row) => row[column])));
+  return runPrepared(db, APPEND, columnArrays(LOG_COLUMNS, rows));
 }
 
 function entryFromRow(row: RequestLogRow): RequestLogEntry {

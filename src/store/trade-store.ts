@@ -5,7 +5,7 @@ import type { TradeFilter, TradeReader, TradeTx } from './records.ts';
 import { clampLimit, fromJson, toDate, toDateOrNull, toNumber } from './rows.ts';
 import { takeRuleUse } from './rule-store.ts';
 import { Coalescer } from './coalesce.ts';
-import { inTransaction, type Prepared, runPrepared, type Tx } from './prepared.ts';
+import { arrayParameters, type Columns, columnArrays, inTransaction, type Prepared, runPrepared, type Tx } from './prepared.ts';
 
 interface TradeRow {
   partner: string;
@@ -122,7 +122,7 @@ function refundToRow(refund: Refund): RefundRow {
 }
 
 /** The columns of a trade row and their types, in the order of `tradeToRow`: the arrays of a many-row insert. */
-const TRADE_COLUMNS: Array<[keyof ReturnType<typeof tradeToRow>, string]> = [
+const TRADE_COLUMNS: Columns<ReturnType<typeof tradeToRow>> = [
   ['partner', 'text'], ['partner_trans_id', 'text'], ['alipay_trans_id', 'text'], ['state', 'text'], ['currency', 'text'],
   ['amount', 'bigint'], ['refunded', 'bigint'], ['exchange_rate', 'text'], ['amount_cny', 'text'], ['trans_name', 'text'],
   ['buyer_identity_code', 'text'], ['buyer_login_id', 'text'], ['buyer_user_id', 'text'], ['created_at', 'timestamptz'],
@@ -130,7 +130,7 @@ const TRADE_COLUMNS: Array<[keyof ReturnType<typeof tradeToRow>, string]> = [
   ['query_count', 'int'], ['notify_url', 'text'], ['notify_charset', 'text'],
 ];
 
-const REFUND_COLUMNS: Array<[keyof RefundRow, string]> = [
+const REFUND_COLUMNS: Columns<RefundRow> = [
   ['partner', 'text'], ['partner_refund_id', 'text'], ['partner_trans_id', 'text'], ['alipay_trans_id', 'text'],
   ['currency', 'text'], ['amount', 'bigint'], ['reason', 'text'], ['created_at', 'timestamptz'],
 ];
@@ -167,7 +167,7 @@ const STATEMENTS = {
   saveTradesIfUnchanged: {
     name: 'mapi_save_trades_if_unchanged',
     text:
-      `with v as (select * from unnest(${[...TRADE_COLUMNS, ...TRADE_COLUMNS, ...REFUND_COLUMNS, ['ord', 'int'] as [string, string]].map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) ` +
+      `with v as (select * from unnest(${arrayParameters([...TRADE_COLUMNS, ...TRADE_COLUMNS, ...REFUND_COLUMNS, ['ord', 'int']])}) ` +
       `as v(${[...TRADE_COLUMNS.map(([c]) => `a_${c}`), ...TRADE_COLUMNS.map(([c]) => `b_${c}`), ...REFUND_COLUMNS.map(([c]) => `r_${c}`), 'ord'].join(', ')})), ` +
       `u as (update trades t set (${TRADE_SELECT}, updated_at) = (${TRADE_COLUMNS.map(([c]) => `v.a_${c}`).join(', ')}, now()) from v ` +
       'where t.partner = v.a_partner and t.partner_trans_id = v.a_partner_trans_id ' +
@@ -180,7 +180,7 @@ const STATEMENTS = {
     name: 'mapi_insert_new_trades',
     text:
       `insert into trades (${TRADE_SELECT}, updated_at) ` +
-      `select *, now() from unnest(${TRADE_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) ` +
+      `select *, now() from unnest(${arrayParameters(TRADE_COLUMNS)}) ` +
       'on conflict (partner, partner_trans_id) do nothing returning partner, partner_trans_id',
   },
 } satisfies Record<string, Prepared>;
@@ -199,11 +199,7 @@ type Run = <Row>(statement: Prepared, values: unknown[]) => Promise<Row[]>;
 
 /** New trades in one statement: true for each one inserted, false where (partner, partnerTransId) existed already. */
 async function insertNewTrades(run: Run, trades: Trade[]): Promise<boolean[]> {
-  const rows = trades.map(tradeToRow);
-  const inserted = await run<{ partner: string; partner_trans_id: string }>(
-    STATEMENTS.insertNewTrades,
-    TRADE_COLUMNS.map(([column]) => rows.map((row) => row[column])),
-  );
+  const inserted = await run<{ partner: string; partner_trans_id: string }>(STATEMENTS.insertNewTrades, columnArrays(TRADE_COLUMNS, trades.map(tradeToRow)));
   const fresh = new Set(inserted.map((row) => pairKey(row.partner, row.partner_trans_id)));
   // the same id twice in one batch: the first is the one inserted, the second finds it there (false)
   return trades.map((trade) => fresh.delete(pairKey(trade.partner, trade.partnerTransId)));
@@ -267,16 +263,24 @@ interface Ref {
 }
 
 /** The rows of `table` whose (partner, `column`) is one of the pairs given as two arrays. */
-function findByPairs(table: 'trades' | 'refunds', column: string): Prepared {
+function findByPairs(table: 'trades' | 'refunds', column: string): Prepared & { column: string } {
   return {
     name: `mapi_find_${table}_by_${column}`,
     text: `select ${(table === 'trades' ? TRADE_COLUMNS : REFUND_COLUMNS).map(([c]) => `t.${c}`).join(', ')} from unnest($1::text[], $2::text[]) as k(partner, id) join ${table} t on t.partner = k.partner and t.${column} = k.id`,
+    column,
   };
 }
 
+const FIND_EACH = {
+  tradeByPartnerTransId: findByPairs('trades', 'partner_trans_id'),
+  tradeByAlipayTransId: findByPairs('trades', 'alipay_trans_id'),
+  refund: findByPairs('refunds', 'partner_refund_id'),
+};
+
 /** One row per ref, found by (partner, column) with one statement for the whole batch. */
-async function findEach<Row extends { partner: string }>(db: Knex, table: 'trades' | 'refunds', column: string, refs: Ref[]): Promise<Array<Row | undefined>> {
-  const rows = await runPrepared<Row>(db, findByPairs(table, column), [refs.map((ref) => ref.partner), refs.map((ref) => ref.id)]);
+async function findEach<Row extends { partner: string }>(db: Knex, statement: Prepared & { column: string }, refs: Ref[]): Promise<Array<Row | undefined>> {
+  const { column } = statement;
+  const rows = await runPrepared<Row>(db, statement, [refs.map((ref) => ref.partner), refs.map((ref) => ref.id)]);
   const byRef = new Map(rows.map((row) => [pairKey(row.partner, (row as Record<string, unknown>)[column] as string), row]));
   return refs.map((ref) => byRef.get(pairKey(ref.partner, ref.id)));
 }
@@ -303,14 +307,11 @@ async function saveTradesIfUnchanged(db: Knex, writes: CompareAndSet[]): Promise
     seen.add(key);
     included.push(i);
   });
-  const rows = included.map((i) => {
-    const { before, after, refund } = writes[i]!;
-    return { after: tradeToRow(after), before: tradeToRow(before), refund: refund ? refundToRow(refund) : null };
-  });
+  const chosen = included.map((i) => writes[i]!);
   const values = [
-    ...TRADE_COLUMNS.map(([column]) => rows.map((row) => row.after[column])),
-    ...TRADE_COLUMNS.map(([column]) => rows.map((row) => row.before[column])),
-    ...REFUND_COLUMNS.map(([column]) => rows.map((row) => (row.refund ? row.refund[column] : null))),
+    ...columnArrays(TRADE_COLUMNS, chosen.map((write) => tradeToRow(write.after))),
+    ...columnArrays(TRADE_COLUMNS, chosen.map((write) => tradeToRow(write.before))),
+    ...columnArrays(REFUND_COLUMNS, chosen.map((write) => (write.refund ? refundToRow(write.refund) : null))),
     included,
   ];
   const written = new Set((await runPrepared<{ ord: number }>(db, STATEMENTS.saveTradesIfUnchanged, values)).map((row) => row.ord));
@@ -322,9 +323,9 @@ async function saveTradesIfUnchanged(db: Knex, writes: CompareAndSet[]): Promise
  * (coalesce.ts) into one prepared statement (prepared.ts): a new pay is still committed before its caller hears `true`.
  */
 function coalescedReader(db: Knex): TradeReader {
-  const byPartnerTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, 'trades', 'partner_trans_id', refs));
-  const byAlipayTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, 'trades', 'alipay_trans_id', refs));
-  const refunds = new Coalescer((refs: Ref[]) => findEach<RefundRow>(db, 'refunds', 'partner_refund_id', refs));
+  const byPartnerTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, FIND_EACH.tradeByPartnerTransId, refs));
+  const byAlipayTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, FIND_EACH.tradeByAlipayTransId, refs));
+  const refunds = new Coalescer((refs: Ref[]) => findEach<RefundRow>(db, FIND_EACH.refund, refs));
   const inserts = new Coalescer((trades: Trade[]) => insertNewTrades((statement, values) => runPrepared(db, statement, values), trades));
   const compareAndSet = new Coalescer((writes: CompareAndSet[]) => saveTradesIfUnchanged(db, writes));
   return {
