@@ -8,7 +8,7 @@
  * next one, so the batches grow with the load instead of the queue at the pool.
  *
  * Each caller still gets its own answer: `run` answers one result per key, in order. When a batch fails, every
- * key in it is tried alone, so that one bad row (a value the database refuses) fails only its own caller.
+ * key in it is tried alone, in order, so that one bad row (a value the database refuses) fails only its own caller.
  */
 export class Coalescer<K, R> {
   private pending: Array<{ key: K; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
@@ -60,14 +60,16 @@ export class Coalescer<K, R> {
         return;
       }
     }
-    await Promise.all(
-      batch.map((call) =>
-        this.runChecked([call.key]).then(
-          ([result]) => call.resolve(result!),
-          (error: unknown) => call.reject(error),
-        ),
-      ),
-    );
+    // one at a time, in the order the calls came: two calls on the same row (two refunds of one trade) then
+    // end as they would have in the batch, the first one winning, not whichever the database happened to run first
+    for (const call of batch) {
+      try {
+        const [result] = await this.runChecked([call.key]);
+        call.resolve(result!);
+      } catch (error) {
+        call.reject(error);
+      }
+    }
   }
 
   private async runChecked(keys: K[]): Promise<R[]> {

@@ -59,6 +59,21 @@ describe('Coalescer', () => {
     assert.deepEqual(batches, [[1, 13, 2], [1], [13], [2]]);
   });
 
+  test('the keys of a failed batch are tried one after another, in the order of their calls', async () => {
+    // two calls on one row (two refunds of one trade) must end as in the batch: the first one wins, whatever the
+    // database's timing; here the first key's retry is the slow one, and the second still waits for it
+    const events: string[] = [];
+    const c = new Coalescer(async (keys: number[]) => {
+      if (keys.length > 1) throw new Error('refused');
+      events.push(`start ${keys[0]}`);
+      await new Promise((resolve) => setTimeout(resolve, keys[0] === 1 ? 20 : 0));
+      events.push(`end ${keys[0]}`);
+      return keys;
+    });
+    assert.deepEqual(await Promise.all([1, 2].map((k) => c.load(k))), [1, 2]);
+    assert.deepEqual(events, ['start 1', 'end 1', 'start 2', 'end 2']);
+  });
+
   test('a run that answers the wrong number of results fails its callers rather than mixing answers up', async () => {
     const c = new Coalescer(async (keys: number[]) => keys.slice(1));
     const results = await Promise.allSettled([1, 2].map((k) => c.load(k)));
