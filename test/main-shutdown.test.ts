@@ -13,9 +13,9 @@ after(() => rm(root, { recursive: true, force: true }));
 
 test('Ctrl-C (SIGINT to the whole process group) writes every logged request before the database stops', async () => {
   const dataDir = join(root, 'data');
-  const main = new URL('../src/main.ts', import.meta.url).pathname;
+  const main = new URL('../scripts/start.mjs', import.meta.url).pathname;
   // detached: a process group of its own, as a terminal gives npm start
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  const child = spawn(process.execPath, [main], {
     env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', PORT: '0', WORKERS: '1', LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

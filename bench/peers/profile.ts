@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     await mock.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  // the main thread's is the largest (tsx's loader thread writes one too)
+  // the main thread's profile is the largest
   const file = readdirSync(out).filter((name) => name.endsWith('.cpuprofile')).sort((a, b) => statSync(join(out, b)).size - statSync(join(out, a)).size)[0];
   if (!file) throw new Error(`no profile in ${out}`);
   console.log(`profile: ${join(out, file)} (the load run only)`);

@@ -31,7 +31,7 @@ export function installPeers(): void {
 }
 
 /**
- * Memory of a process and all its descendants (postgres, tsx's child), in MB: the sum of their proportional set
+ * Memory of a process and all its descendants (postgres), in MB: the sum of their proportional set
  * sizes, so that memory the processes share (PostgreSQL's shared buffers) is counted once, not once per process.
  */
 export function treeMemoryMb(pid: number): number {
@@ -160,11 +160,11 @@ export async function startMountebank(port: number, impostor: number, answer: Bu
   return { url: `http://127.0.0.1:${impostor}/gateway.do`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
-/** mapi-mock from the working tree as `npm start` runs it (node --import tsx src/main.ts), or through npm itself (start-up times). */
+/** mapi-mock from the working tree as `npm start` runs it (node scripts/start.mjs), or through npm itself (start-up times). */
 export async function startMapiMock(port: number, env: NodeJS.ProcessEnv, viaNpm = false, nodeArgs: string[] = []): Promise<Target & { startedMs: number }> {
   const started = performance.now();
-  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts']];
-  // a group of its own: npm and tsx stand between us and the server, and the stop must reach the server itself
+  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, [...nodeArgs, 'scripts/start.mjs']];
+  // a group of its own: npm stands between us and the server, and the stop must reach the server itself
   const child = spawn(command, args, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,4 +1,4 @@
-// A real server process, started as `npm start` starts it (src/main.ts through tsx), for tests that kill it.
+// A real server process, started as `npm start` starts it (scripts/start.mjs: src/ compiled, on plain Node), for tests that kill it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -28,9 +28,9 @@ export interface ServerChild {
   output(): string;
 }
 
-/** Starts src/main.ts with `env` on 127.0.0.1:port and resolves once /healthz answers 200. */
+/** Starts the server as npm start does (scripts/start.mjs) with `env` on 127.0.0.1:port and resolves once /healthz answers 200. */
 export async function startServerChild(port: number, env: Record<string, string>, timeoutMs = 180_000): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
