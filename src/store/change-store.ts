@@ -7,10 +7,10 @@ import { toNumber, type Db } from './rows.ts';
  * (the stores of those call this inside their transaction): other instances poll the version and reload when it moves.
  */
 export async function bumpChangeVersion(trx: Db): Promise<void> {
-  await trx('change_version').where({ id: 1 }).increment('version', 1);
+  await trx.raw(BUMP_CHANGE_VERSION.text);
 }
 
-/** bumpChangeVersion as a prepared statement, for the gateway's transactions (prepared.ts) */
+/** the bump as a prepared statement, for the gateway's transactions (prepared.ts); bumpChangeVersion runs its text */
 export const BUMP_CHANGE_VERSION: Prepared = { name: 'mapi_bump_change_version', text: 'update change_version set version = version + 1 where id = 1' };
 
 /** The change version, read by ChangeSync. */

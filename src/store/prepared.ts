@@ -25,9 +25,19 @@ const poolOf = (db: Knex) => db.client as unknown as PoolClient;
 /** the columns of a table as a statement writes them: name and PostgreSQL type, in a fixed order */
 export type Columns<Row> = Array<[keyof Row & string, string]>;
 
+/** `$1::text, $2::bigint, ...`: one typed parameter a column (from `$from`), for one row's values */
+export function parameters(columns: Array<[string, string]>, from = 1, suffix = ''): string {
+  return columns.map(([, type], i) => `$${i + from}::${type}${suffix}`).join(', ');
+}
+
 /** `$1::text[], $2::bigint[], ...`: one array parameter a column (from `$from`), the argument list of an `unnest` */
 export function arrayParameters(columns: Array<[string, string]>, from = 1): string {
-  return columns.map(([, type], i) => `$${i + from}::${type}[]`).join(', ');
+  return parameters(columns, from, '[]');
+}
+
+/** one row's values in the order of `columns` (the values for `parameters`) */
+export function columnValues<Row>(columns: Columns<Row>, row: Row): unknown[] {
+  return columns.map(([column]) => row[column]);
 }
 
 /** rows as one array a column, in the order of `columns` (the values for `arrayParameters`); a null row gives nulls */

@@ -5,7 +5,7 @@ import type { TradeFilter, TradeReader, TradeTx } from './records.ts';
 import { clampLimit, fromJson, toDate, toDateOrNull, toNumber } from './rows.ts';
 import { takeRuleUse } from './rule-store.ts';
 import { Coalescer } from './coalesce.ts';
-import { arrayParameters, type Columns, columnArrays, inTransaction, type Prepared, runPrepared, type Tx } from './prepared.ts';
+import { arrayParameters, type Columns, columnArrays, columnValues, inTransaction, parameters, type Prepared, runPrepared, type Tx } from './prepared.ts';
 
 interface TradeRow {
   partner: string;
@@ -139,10 +139,9 @@ const REFUND_COLUMNS: Columns<RefundRow> = [
 // instance of a newer version may add a column while this one runs.
 const TRADE_SELECT = TRADE_COLUMNS.map(([c]) => c).join(', ');
 const REFUND_SELECT = REFUND_COLUMNS.map(([c]) => c).join(', ');
-const placeholders = (columns: Array<[string, string]>, from = 1) => columns.map(([, type], i) => `$${i + from}::${type}`).join(', ');
-const TRADE_INSERT = `insert into trades (${TRADE_SELECT}, updated_at) values (${placeholders(TRADE_COLUMNS)}, now())`;
+const TRADE_INSERT = `insert into trades (${TRADE_SELECT}, updated_at) values (${parameters(TRADE_COLUMNS)}, now())`;
 const TRADE_UPSERT = `${TRADE_INSERT} on conflict (partner, partner_trans_id) do update set ${[...TRADE_COLUMNS.map(([c]) => c), 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
-const REFUND_INSERT = (from: number) => `insert into refunds (${REFUND_SELECT}) values (${placeholders(REFUND_COLUMNS, from)})`;
+const REFUND_INSERT = (from: number) => `insert into refunds (${REFUND_SELECT}) values (${parameters(REFUND_COLUMNS, from)})`;
 
 const STATEMENTS = {
   tradeByPartnerTransId: { name: 'mapi_trade_by_partner_trans_id', text: `select ${TRADE_SELECT} from trades where partner = $1 and partner_trans_id = $2` },
@@ -185,14 +184,8 @@ const STATEMENTS = {
   },
 } satisfies Record<string, Prepared>;
 
-const tradeValues = (trade: Trade) => {
-  const row = tradeToRow(trade);
-  return TRADE_COLUMNS.map(([column]) => row[column]);
-};
-const refundValues = (refund: Refund) => {
-  const row = refundToRow(refund);
-  return REFUND_COLUMNS.map(([column]) => row[column]);
-};
+const tradeValues = (trade: Trade) => columnValues(TRADE_COLUMNS, tradeToRow(trade));
+const refundValues = (refund: Refund) => columnValues(REFUND_COLUMNS, refundToRow(refund));
 
 /** runs a prepared statement: on a connection of the pool (the reader), or on a transaction's (Tx.run) */
 type Run = <Row>(statement: Prepared, values: unknown[]) => Promise<Row[]>;
