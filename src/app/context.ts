@@ -72,6 +72,8 @@ export interface ContextOptions {
   requestLogRetention?: RetentionRule;
   /** how often to look for changes made by other instances (ms) */
   syncIntervalMs?: number;
+  /** how often the statistics of trades and refunds are looked at (ms) */
+  statsIntervalMs?: number;
   /** how often due notifications are looked for (ms) */
   notifyIntervalMs?: number;
   /** waits between failed notification attempts (ms); the last one repeats */
@@ -115,6 +117,12 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   retention.start();
   const hitTimer = setInterval(() => rules.flushHits().catch(onError), 1000);
   hitTimer.unref();
+  // the planner's statistics of trades and refunds, current within seconds (Database.analyzeIfGrown says why)
+  let analyzing: Promise<unknown> = Promise.resolve();
+  const statsTimer = setInterval(() => {
+    analyzing = analyzing.then(() => stores.database.analyzeIfGrown()).catch(onError);
+  }, options.statsIntervalMs ?? 2000);
+  statsTimer.unref();
   const flush = async () => {
     await Promise.all([requestLog.flush(), rules.flushHits()]);
   };
@@ -161,6 +169,8 @@ export async function createContext(options: ContextOptions): Promise<AppContext
       if (closed) return;
       closed = true;
       clearInterval(hitTimer);
+      clearInterval(statsTimer);
+      await analyzing;
       await notifier.stop();
       await retention.stop();
       await sync.stop();
