@@ -1,6 +1,7 @@
 // npm run bench:peers — mapi-mock against WireMock, mountebank and bare node:http, same load, one run.
 // Not a test: it prints figures. Options: --seconds N, --warmup N, --postgres (also on DATABASE_URL with
-// WORKERS=2), --rules N (also with N custom rules of the issue's mix), --only-mapi (skip the peers).
+// WORKERS=2), --rules N (also with N custom rules of the issue's mix), --only-mapi (skip the peers). Each row also
+// shows the CPU each process of the target spent per answered request in the measured run, and the load generator's.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Figures, measure } from './load.ts';
 import { customRules, payForm, queryForm, refundForm, staticAnswer } from './requests.ts';
-import { PEERS, type Target, installPeers, startBareNode, startMapiMock, startMountebank, startWireMock, treeMemoryMb } from './targets.ts';
+import { PEERS, type Target, installPeers, startBareNode, startMapiMock, startMountebank, startWireMock, treeCpuSeconds, treeMemoryMb } from './targets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,14 +27,28 @@ const CONNECTIONS = Number(args.connections);
 // Ports of this benchmark: 18300-18309 (override the base with BENCH_PORT).
 const PORT = Number(process.env.BENCH_PORT ?? 18300);
 
-type Row = { name: string; figures: Figures; kind: 'peer' | 'limit' | 'mapi' };
+/** CPU per answered request during the measured run: each process of the server's tree by name, and the load generator */
+type Cpu = { server: Array<[string, number]>; load: number };
+type Row = { name: string; figures: Figures; kind: 'peer' | 'limit' | 'mapi'; cpu: Cpu | null };
 const rows: Row[] = [];
 const notes: string[] = [];
 
 async function drive(target: Target, name: string, kind: Row['kind'], body: (i: number) => string, resultCode: string, warmup = WARMUP, counter = { i: 0 }) {
-  const f = await measure({ url: target.url, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: warmup, body, resultCode }, counter);
+  const load = { url: target.url, connections: CONNECTIONS, warmupSeconds: 0, body, resultCode };
+  if (warmup > 0) await measure({ ...load, seconds: warmup }, counter);
+  const before = target.pid ? treeCpuSeconds(target.pid) : null;
+  const ownBefore = process.cpuUsage();
+  const f = await measure({ ...load, seconds: SECONDS }, counter);
+  const own = process.cpuUsage(ownBefore);
+  const after = target.pid ? treeCpuSeconds(target.pid) : null;
+  const perRequest = (seconds: number) => Math.round((seconds / Math.max(1, f.requests)) * 1e6);
+  const cpu: Cpu = {
+    // processes that did next to nothing (npm, the watchdog's shell) are left out
+    server: after ? [...after].map(([p, s]) => [p, perRequest(s - (before!.get(p) ?? 0))] as [string, number]).filter(([, us]) => us >= 2) : [],
+    load: perRequest((own.user + own.system) / 1e6),
+  };
   const figures = { ...f, rssMb: target.pid ? treeMemoryMb(target.pid) : null };
-  rows.push({ name, figures, kind });
+  rows.push({ name, figures, kind, cpu });
   console.log(`  ${name}: ${figures.rps} req/s, p99 ${figures.p99} ms, errors ${figures.errors}`);
   return figures;
 }
@@ -105,10 +120,11 @@ function report(): void {
   const limit = rows.find((r) => r.kind === 'limit')?.figures.rps ?? 0;
   const ratio = (n: number, d: number) => (d > 0 ? `${(n / d).toFixed(2)}×` : '–');
   console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP} s warm-up (WireMock +10 s), node ${process.version}\n`);
-  console.log('| target | req/s | p50 ms | p99 ms | errors | memory MB (PSS) | × faster peer | × limit |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const { name, figures: f } of rows) {
-    console.log(`| ${name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.rssMb ?? '–'} | ${ratio(f.rps, peer)} | ${ratio(f.rps, limit)} |`);
+  console.log('| target | req/s | p50 ms | p99 ms | errors | memory MB (PSS) | CPU µs per request: server (load generator) | × faster peer | × limit |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const { name, figures: f, cpu } of rows) {
+    const cpuText = cpu ? `${cpu.server.map(([p, us]) => `${p} ${us}`).join(' + ') || '–'} (${cpu.load})` : '–';
+    console.log(`| ${name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.rssMb ?? '–'} | ${cpuText} | ${ratio(f.rps, peer)} | ${ratio(f.rps, limit)} |`);
   }
   console.log('');
   for (const note of notes) console.log(`- ${note}`);
@@ -132,6 +148,7 @@ async function main(): Promise<void> {
       const pg = { DATABASE_URL: await createDatabase(url, name), WORKERS: '2' };
       try {
         await mapiWorkloads('mapi-mock (PostgreSQL, WORKERS=2)', pg, 10);
+        notes.push("PostgreSQL, WORKERS=2: the CPU column counts the mock's processes only; the server's own is not theirs to count");
       } finally {
         await dropDatabase(url, name);
       }

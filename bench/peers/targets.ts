@@ -2,9 +2,9 @@
 // project's dependencies), a bare node:http server (the limit of this load on this machine), and mapi-mock.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PAY } from './requests.ts';
 
 export const PEERS = { wiremock: '3.13.2', mountebank: '2.9.1' } as const;
@@ -107,18 +107,12 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pro
   });
 }
 
+/** bare-server.mjs in a process of its own: in the load generator's process it would share that process's core. */
 export async function startBareNode(port: number, answer: Buffer): Promise<Target> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'text/xml; charset=GBK', 'content-length': answer.length }).end(answer));
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${port}/gateway.do`,
-    pid: null,
-    stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-server.mjs', import.meta.url)), String(port), answer.toString('base64')], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}/gateway.do`;
+  await waitFor(async () => (await fetch(url, { method: 'POST', body: 'x' })).ok, 10_000, 'node:http');
+  return { url, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 export async function startWireMock(port: number, answer: Buffer): Promise<Target> {
