@@ -117,10 +117,20 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   retention.start();
   const hitTimer = setInterval(() => rules.flushHits().catch(onError), 1000);
   hitTimer.unref();
-  // the planner's statistics of trades and refunds, current within seconds (Database.analyzeIfGrown says why)
+  // the planner's statistics of trades and refunds, current within seconds (Database.analyzeIfGrown says why); while
+  // the database is away the first failure is told, not one every round (the sync and the pages tell the rest)
   let analyzing: Promise<unknown> = Promise.resolve();
+  let statsFailing = false;
   const statsTimer = setInterval(() => {
-    analyzing = analyzing.then(() => stores.database.analyzeIfGrown()).catch(onError);
+    analyzing = analyzing
+      .then(() => stores.database.analyzeIfGrown())
+      .then(
+        () => (statsFailing = false),
+        (error: unknown) => {
+          if (!statsFailing) onError(error);
+          statsFailing = true;
+        },
+      );
   }, options.statsIntervalMs ?? 2000);
   statsTimer.unref();
   const flush = async () => {
