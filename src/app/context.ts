@@ -13,6 +13,7 @@ import { OffsetClock } from './clock.ts';
 import { GatewayService } from './gateway-service.ts';
 import { Notifier } from './notifier.ts';
 import { PartnerCache } from './partner-cache.ts';
+import { PlannerStats } from './planner-stats.ts';
 import { DEFAULT_RETENTION, RequestLogRetention, type RetentionRule } from './request-log-retention.ts';
 import { RequestLogWriter } from './request-log-writer.ts';
 import { RuleService } from './rule-service.ts';
@@ -117,22 +118,8 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   retention.start();
   const hitTimer = setInterval(() => rules.flushHits().catch(onError), 1000);
   hitTimer.unref();
-  // the planner's statistics of trades and refunds, current within seconds (Database.analyzeIfGrown says why); while
-  // the database is away the first failure is told, not one every round (the sync and the pages tell the rest)
-  let analyzing: Promise<unknown> = Promise.resolve();
-  let statsFailing = false;
-  const statsTimer = setInterval(() => {
-    analyzing = analyzing
-      .then(() => stores.database.analyzeIfGrown())
-      .then(
-        () => (statsFailing = false),
-        (error: unknown) => {
-          if (!statsFailing) onError(error);
-          statsFailing = true;
-        },
-      );
-  }, options.statsIntervalMs ?? 2000);
-  statsTimer.unref();
+  const plannerStats = new PlannerStats(stores.database, { intervalMs: options.statsIntervalMs, onError });
+  plannerStats.start();
   const flush = async () => {
     await Promise.all([requestLog.flush(), rules.flushHits()]);
   };
@@ -179,8 +166,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
       if (closed) return;
       closed = true;
       clearInterval(hitTimer);
-      clearInterval(statsTimer);
-      await analyzing;
+      await plannerStats.stop();
       await notifier.stop();
       await retention.stop();
       await sync.stop();
