@@ -1,4 +1,4 @@
-// One autocannon run: a warm-up, then the measured run; every answer is checked and the bad ones counted.
+// One autocannon run; every answer is checked and the bad ones counted (a warm-up is a run of its own before it).
 import autocannon from 'autocannon';
 import { checkAnswer } from './requests.ts';
 
@@ -16,7 +16,6 @@ export interface LoadOptions {
   url: string;
   connections: number;
   seconds: number;
-  warmupSeconds: number;
   /** the body of request number i (signed, built fresh) */
   body: (i: number) => string;
   resultCode: string;
@@ -50,9 +49,10 @@ async function once(options: LoadOptions, seconds: number, next: () => number): 
   };
 }
 
-/** Warm-up then measure; request numbers go on counting across both, so ids stay fresh. */
+/**
+ * One run of `options.seconds`. A warm-up is a run of its own before it, given the same counter: request numbers go
+ * on counting across both, so ids stay fresh.
+ */
 export async function measure(options: LoadOptions, counter = { i: 0 }): Promise<Omit<Figures, 'rssMb'>> {
-  const next = () => counter.i++;
-  if (options.warmupSeconds > 0) await once(options, options.warmupSeconds, next);
-  return once(options, options.seconds, next);
+  return once(options, options.seconds, () => counter.i++);
 }

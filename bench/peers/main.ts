@@ -34,7 +34,7 @@ const rows: Row[] = [];
 const notes: string[] = [];
 
 async function drive(target: Target, name: string, kind: Row['kind'], body: (i: number) => string, resultCode: string, warmup = WARMUP, counter = { i: 0 }) {
-  const load = { url: target.url, connections: CONNECTIONS, warmupSeconds: 0, body, resultCode };
+  const load = { url: target.url, connections: CONNECTIONS, body, resultCode };
   if (warmup > 0) await measure({ ...load, seconds: warmup }, counter);
   const before = target.pid ? treeCpuSeconds(target.pid) : null;
   const ownBefore = process.cpuUsage();

@@ -39,14 +39,14 @@ async function main(): Promise<void> {
   try {
     const connections = Number(args.connections);
     if (workload.needsTrades) {
-      await measure({ url: mock.url, connections, seconds: 3, warmupSeconds: 0, body: (i) => payForm(`T${run}-${i}`), resultCode: 'SUCCESS' });
+      await measure({ url: mock.url, connections, seconds: 3, body: (i) => payForm(`T${run}-${i}`), resultCode: 'SUCCESS' });
     }
     // one count for the warm-up and the run: a pay numbered again would be a retry, answered under the lock
     const counter = { i: 0 };
-    await measure({ url: mock.url, connections, seconds: 2, warmupSeconds: 0, body: workload.body, resultCode: workload.resultCode }, counter);
+    await measure({ url: mock.url, connections, seconds: 2, body: workload.body, resultCode: workload.resultCode }, counter);
     const before = treeCpuSeconds(mock.pid!);
     window[0] = process.hrtime.bigint() / 1000n;
-    const f = await measure({ url: mock.url, connections, seconds: Number(args.seconds), warmupSeconds: 0, body: workload.body, resultCode: workload.resultCode }, counter);
+    const f = await measure({ url: mock.url, connections, seconds: Number(args.seconds), body: workload.body, resultCode: workload.resultCode }, counter);
     window[1] = process.hrtime.bigint() / 1000n;
     const after = treeCpuSeconds(mock.pid!);
     console.log(`${args.workload}: ${f.rps} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, errors ${f.errors}, ${f.requests} requests`);

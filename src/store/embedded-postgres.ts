@@ -178,7 +178,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // of refunds looked up its refund ids by scanning the whole refunds table for the first minute of a new
     // data folder (954,602 rows read in 377 scans in 5 s of bench load). Analyzed within seconds, and with
     // random reads priced as what they are here (pages in memory), the plans turn to the indexes early:
-    // PostgreSQL's CPU per refund under load 350-400 µs -> 245-260 µs.
+    // PostgreSQL's CPU per refund under load 350-400 µs -> 245-260 µs. PlannerStats (app/planner-stats.ts) now also
+    // analyzes trades and refunds, on any database, while the planner's estimate is far off; these rounds still
+    // vacuum and analyze everything else, the request log among it.
     'autovacuum_naptime=5s',
     'random_page_cost=1.1',
     ...(fast ? ['fsync=off', 'full_page_writes=off'] : []),
