@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { RequestLogEntry, RequestLogFilter } from './records.ts';
-import { arrayParameters, type Columns, columnArrays, type Prepared, runPrepared } from './prepared.ts';
+import { type Columns, type Prepared, runPrepared } from './prepared.ts';
 import { clampLimit, fromJson, toDate, toNumber } from './rows.ts';
 
 interface RequestLogRow {
@@ -34,13 +34,13 @@ function clean(text: string | null): string | null {
   return text === null || !text.includes('\u0000') ? text : text.replaceAll('\u0000', '\u2400');
 }
 
-function cleanParams(params: Record<string, string>): string {
+function cleanParams(params: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(params)) out[clean(name)] = clean(value);
-  return JSON.stringify(out);
+  return out;
 }
 
-function entryToRow(entry: RequestLogEntry): Omit<RequestLogRow, 'params'> & { params: string } {
+function entryToRow(entry: RequestLogEntry): RequestLogRow {
   return {
     id: entry.id,
     at: entry.at,
@@ -71,19 +71,21 @@ const LOG_COLUMNS: Columns<RequestLogRow> = [
 ];
 
 /**
- * Any number of entries in one prepared statement, one array a column: its text and its plan are the same for
- * every batch (a VALUES list of 200 rows had 3,600 parameters to parse and plan each time). An id already logged
- * is skipped, so that a retried flush does not fail.
+ * Any number of entries in one prepared statement with one parameter: the batch as a JSON array of rows, read back
+ * by json_to_recordset. Its text and its plan are the same for every batch (a VALUES list of 200 rows had 3,600
+ * parameters to parse and plan each time), and JSON.stringify is the cheapest way to put ~2 KB rows on the wire:
+ * one text array a column cost the driver ~18 µs an entry (an escaping regex per value), JSON ~8 µs. An id already
+ * logged is skipped, so that a retried flush does not fail.
  */
 const APPEND: Prepared = {
   name: 'mapi_request_log_append',
   text:
     `insert into request_log (${LOG_COLUMNS.map(([c]) => c).join(', ')}) ` +
-    `select * from unnest(${arrayParameters(LOG_COLUMNS)}) on conflict (id) do nothing`,
+    `select * from json_to_recordset($1::json) as r(${LOG_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')}) on conflict (id) do nothing`,
 };
 
-function appendRows(db: Knex, rows: Array<ReturnType<typeof entryToRow>>): Promise<unknown> {
-  return runPrepared(db, APPEND, columnArrays(LOG_COLUMNS, rows));
+function appendRows(db: Knex, rows: RequestLogRow[]): Promise<unknown> {
+  return runPrepared(db, APPEND, [JSON.stringify(rows)]);
 }
 
 function entryFromRow(row: RequestLogRow): RequestLogEntry {
