@@ -55,7 +55,9 @@ async function compile(files, stamp) {
     format: 'esm',
     target: `node${process.versions.node.split('.')[0]}`,
     tsconfig: join(root, 'tsconfig.json'),
-    keepNames: true,
+    // no keepNames: each file is compiled alone, so nothing is renamed, and its __name() calls ran on every closure made
+    // (the helpers that checkRequest and decide make per request: ~1% of a rule-answered request)
+    keepNames: false,
     logLevel: 'warning',
   });
   // node_modules/ ends the search for a package.json: without this one the .js files would load as CommonJS

@@ -79,16 +79,25 @@ export function parseUrlEncoded(bytes: Buffer): RawPair[] {
  * else GBK (the gateway's default). An unsupported name is ILLEGAL_CHARSET.
  */
 export function findCharset(query: RawPair[], body: RawPair[]): { charset: Charset; declared: string | null } {
-  const declared = findAscii(query, '_input_charset') ?? findAscii(body, '_input_charset');
+  const declared = findAscii(query, INPUT_CHARSET) ?? findAscii(body, INPUT_CHARSET);
   if (declared === null || declared === '') return { charset: 'gbk', declared };
   const charset = normalizeCharset(declared);
   if (!charset) throw new FormError('ILLEGAL_CHARSET', `unsupported _input_charset ${declared}`);
   return { charset, declared };
 }
 
-function findAscii(pairs: RawPair[], name: string): string | null {
-  for (const pair of pairs) if (pair.name.toString('latin1') === name) return pair.value.toString('latin1');
+const INPUT_CHARSET = Buffer.from('_input_charset', 'latin1');
+
+// compared as bytes: a string made of every name of every request was ~2.5 µs of nothing
+function findAscii(pairs: RawPair[], name: Buffer): string | null {
+  for (const pair of pairs) if (sameBytes(pair.name, name)) return pair.value.toString('latin1');
   return null;
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export interface DecodedParams {

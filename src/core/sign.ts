@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { type Charset, encode } from './charset.ts';
 
 export interface SignOptions {
@@ -26,7 +26,15 @@ export function signingString(params: Readonly<Record<string, string>>, options:
 
 /** md5(string + key) over the bytes of the string in `charset`, lower-case hex. */
 export function md5Hex(text: string, key: string, charset: Charset): string {
-  return createHash('md5').update(encode(text + key, charset)).digest('hex');
+  return md5(encode(text + key, charset));
+}
+
+// crypto.hash (Node 20.12 and later) skips the Hash object: ~2 µs of ~4 for a signing string, twice a request
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
+
+/** lower-case hex MD5 of bytes */
+export function md5(bytes: Buffer): string {
+  return oneShot ? oneShot('md5', bytes, 'hex') : crypto.createHash('md5').update(bytes).digest('hex');
 }
 
 export function signParams(

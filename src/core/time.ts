@@ -40,8 +40,23 @@ export function parseYmdHms(value: string): Date | null {
   return new Date(utc - GMT8_OFFSET_MS);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * parseYmdHms(value) !== null, without its regex and Dates (every pay checks trans_create_time): 14 digits making a
+ * real moment, years before 100 refused as there (Date.UTC reads them as 19xx).
+ */
 export function isValidYmdHms(value: string): boolean {
-  return parseYmdHms(value) !== null;
+  if (value.length !== 14) return false;
+  for (let i = 0; i < 14; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  const num = (from: number, to: number) => Number(value.slice(from, to));
+  const [y, mo, d, h, mi, s] = [num(0, 4), num(4, 6), num(6, 8), num(8, 10), num(10, 12), num(12, 14)];
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
+  return y >= 100 && days !== undefined && d >= 1 && d <= days && h < 24 && mi < 60 && s < 60;
 }
 
 /** true when both moments fall on the same calendar day in GMT+8 (cancel of a paid trade is same-day only) */

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { type Charset, encodeXmlGbk } from './charset.ts';
-import { signParams } from './sign.ts';
+import { md5, signParams } from './sign.ts';
 import type { Fields } from './types.ts';
 
 // Characters XML 1.0 cannot carry, not even as references. They are dropped before signing, so that the
@@ -72,7 +71,7 @@ export function normalizeFields(fields: Fields): Fields {
 export function renderSuccess(envelope: SuccessEnvelope): RenderedAnswer {
   const fields = normalizeFields(envelope.fields);
   const right = signParams(fields, envelope.key, envelope.charset);
-  const sign = envelope.wrongSign ? createHash('md5').update(right).digest('hex') : right;
+  const sign = envelope.wrongSign ? md5(Buffer.from(right)) : right;
   let xml = `${PROLOG}<alipay><is_success>T</is_success><request>`;
   for (const [name, value] of envelope.echo) xml += `<param name="${escapeXml(name)}">${escapeXml(value)}</param>`;
   xml += '</request><response><alipay>';
