@@ -84,3 +84,21 @@ test('a CR in a value is written as a reference, so a parser that turns line end
   const read = new XMLParser({ parseTagValue: false, trimValues: false, htmlEntities: true }).parse(xml.replace(/\r\n?/g, '\n'));
   assert.equal(read.alipay.response.alipay.out_trade_no, fields.out_trade_no);
 });
+
+test('any value reads back from the XML as sent, less what XML cannot carry (seeded random strings)', () => {
+  const alphabet = ['a', '0', ' ', '\t', '\n', '\r', '\u0000', '\u001f', '&', '<', '>', '"', "'", '中', '\ud800', '\udc00', '😀', '\ufffe', '\ue000', '\u007f', 'é', ']]>', '&amp;'];
+  let seed = 42;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const parser = new XMLParser({ parseTagValue: false, trimValues: false, htmlEntities: true, ignoreAttributes: false });
+  for (let i = 0; i < 2000; i++) {
+    let value = 'v';
+    for (let n = Math.floor(next() * 8); n > 0; n--) value += alphabet[Math.floor(next() * alphabet.length)];
+    // what XML 1.0 can carry: tab, LF, CR, and characters from space up, surrogate pairs whole, U+FFFE/FFFF never
+    const expected = value.replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
+    const { xml, fields } = renderSuccess({ echo: [['memo', value]], fields: { result_code: 'SUCCESS', memo: value }, key: KEY, charset: 'utf-8' });
+    assert.equal(fields.memo, expected);
+    const read = parser.parse(xml);
+    assert.equal(read.alipay.response.alipay.memo, expected, JSON.stringify(value));
+    assert.equal(read.alipay.request.param['#text'], expected, JSON.stringify(value));
+  }
+});
