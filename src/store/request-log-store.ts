@@ -40,27 +40,39 @@ function cleanParams(params: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function entryToRow(entry: RequestLogEntry): RequestLogRow {
+const asIs = <T>(value: T): T => value;
+
+function entryToRow(entry: RequestLogEntry, text: typeof clean = asIs, params: typeof cleanParams = asIs): RequestLogRow {
   return {
     id: entry.id,
     at: entry.at,
     partner_at: entry.partnerAt,
-    method: clean(entry.method),
-    path: clean(entry.path),
-    raw_request: clean(entry.rawRequest),
-    charset: clean(entry.charset),
-    service: clean(entry.service),
-    partner: clean(entry.partner),
-    params: cleanParams(entry.params),
+    method: text(entry.method),
+    path: text(entry.path),
+    raw_request: text(entry.rawRequest),
+    charset: text(entry.charset),
+    service: text(entry.service),
+    partner: text(entry.partner),
+    params: params(entry.params),
     is_success: entry.isSuccess,
-    result_code: clean(entry.resultCode),
-    error: clean(entry.error),
-    rule_id: clean(entry.ruleId),
-    response: clean(entry.response),
-    signed_string: clean(entry.signedString),
+    result_code: text(entry.resultCode),
+    error: text(entry.error),
+    rule_id: text(entry.ruleId),
+    response: text(entry.response),
+    signed_string: text(entry.signedString),
     latency_ms: entry.latencyMs,
-    trade_key: clean(entry.tradeKey),
+    trade_key: text(entry.tradeKey),
   };
+}
+
+/**
+ * The entries as the JSON of their rows. JSON.stringify writes U+0000 as `\u0000`, so one scan of the text finds
+ * a NUL anywhere in the batch; only then are the rows made again with it replaced (cleaning every field of every
+ * entry was ~1% of a rule-answered request, for a character the gateway almost never sees).
+ */
+function rowsJson(entries: RequestLogEntry[]): string {
+  const json = JSON.stringify(entries.map((entry) => entryToRow(entry)));
+  return json.includes('\\u0000') ? JSON.stringify(entries.map((entry) => entryToRow(entry, clean, cleanParams))) : json;
 }
 
 const LOG_COLUMNS: Columns<RequestLogRow> = [
@@ -84,8 +96,8 @@ const APPEND: Prepared = {
     `select * from json_to_recordset($1::json) as r(${LOG_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')}) on conflict (id) do nothing`,
 };
 
-function appendRows(db: Knex, rows: RequestLogRow[]): Promise<unknown> {
-  return runPrepared(db, APPEND, [JSON.stringify(rows)]);
+function appendRows(db: Knex, entries: RequestLogEntry[]): Promise<unknown> {
+  return runPrepared(db, APPEND, [rowsJson(entries)]);
 }
 
 function entryFromRow(row: RequestLogRow): RequestLogEntry {
@@ -134,16 +146,15 @@ export class RequestLogStore {
    */
   async append(entries: RequestLogEntry[]): Promise<{ lost: number; error?: unknown }> {
     if (entries.length === 0) return { lost: 0 };
-    const rows = entries.map(entryToRow);
     try {
-      await appendRows(this.db, rows);
+      await appendRows(this.db, entries);
       return { lost: 0 };
     } catch (batchError) {
       let lost = 0;
       let error: unknown = batchError;
-      for (const row of rows) {
+      for (const entry of entries) {
         try {
-          await appendRows(this.db, [row]);
+          await appendRows(this.db, [entry]);
         } catch (rowError) {
           lost += 1;
           error = rowError;
