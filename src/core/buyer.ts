@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { digestBytes } from './digest.ts';
 
 export interface Buyer {
   /** masked like a mainland mobile number: 159****1234 */
@@ -9,7 +9,7 @@ export interface Buyer {
 
 /** n decimal digits drawn from a hash of the seed */
 function digitsFrom(seed: string, n: number): string {
-  const hash = createHash('sha256').update(seed, 'utf8').digest();
+  const hash = digestBytes('sha256', seed);
   let out = '';
   for (let i = 0; out.length < n; i++) out += String((hash[i % hash.length] ?? 0) % 10);
   return out;

@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import { digestHex } from './digest.ts';
 import { type Charset, encode } from './charset.ts';
 
 export interface SignOptions {
@@ -29,12 +29,9 @@ export function md5Hex(text: string, key: string, charset: Charset): string {
   return md5(encode(text + key, charset));
 }
 
-// crypto.hash (Node 20.12 and later) skips the Hash object: ~2 µs of ~4 for a signing string, twice a request
-const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
-
 /** lower-case hex MD5 of bytes */
 export function md5(bytes: Buffer): string {
-  return oneShot ? oneShot('md5', bytes, 'hex') : crypto.createHash('md5').update(bytes).digest('hex');
+  return digestHex('md5', bytes);
 }
 
 export function signParams(
