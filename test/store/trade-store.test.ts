@@ -247,6 +247,17 @@ describe('the reader: what concurrent requests read and insert outside a transac
     assert.equal(await stores.trades.countTrades(), 1);
   });
 
+  test('one trade read by 20 callers at once: each gets it whole, as a trade of its own', async () => {
+    await stores.trades.transaction((tx) => tx.saveTrade(nth(1)));
+    await stores.trades.transaction((tx) => tx.saveTrade(nth(2)));
+    const ids = Array.from({ length: 20 }, (_, i) => (i === 7 ? 'N-2' : i === 9 ? 'N-404' : 'N-1'));
+    const found = await Promise.all(ids.map((id) => stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, id)));
+    assert.deepEqual(found, ids.map((id) => (id === 'N-1' ? nth(1) : id === 'N-2' ? nth(2) : null)));
+    // what one request does to its trade (advancing it in memory) is not another's
+    found[0]!.queryCount = 99;
+    assert.equal(found[1]!.queryCount, nth(1).queryCount);
+  });
+
   test('a trade that exists already is not inserted again, nor changed', async () => {
     await stores.trades.transaction((tx) => tx.saveTrade(nth(1)));
     assert.equal(await stores.trades.reader.insertTradeIfAbsent(nth(1, { amount: 999 })), false);
