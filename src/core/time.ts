@@ -21,30 +21,12 @@ export function formatGmt8(date: Date): string {
   return `${formatGmt8Date(date)}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
 }
 
-/**
- * A yyyyMMddHHmmss string read as GMT+8, or null when it is not a real moment (20240230…, hour 24, …).
- * Used to validate trans_create_time; clients write it in their own zone, so only the shape is checked.
- */
-export function parseYmdHms(value: string): Date | null {
-  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value);
-  if (!match) return null;
-  const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
-  const utc = Date.UTC(y, mo - 1, d, h, mi, s);
-  const check = new Date(utc);
-  if (
-    check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d ||
-    check.getUTCHours() !== h || check.getUTCMinutes() !== mi || check.getUTCSeconds() !== s
-  ) {
-    return null;
-  }
-  return new Date(utc - GMT8_OFFSET_MS);
-}
-
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
- * parseYmdHms(value) !== null, without its regex and Dates (every pay checks trans_create_time): 14 digits making a
- * real moment, years before 100 refused as there (Date.UTC reads them as 19xx).
+ * Whether a yyyyMMddHHmmss string is a real moment (not 20240230…, hour 24, …): validates trans_create_time, which
+ * clients write in their own zone, so only the shape is checked. No regex or Date: every pay checks it. Years before
+ * 100 are refused, as they were when this went through Date.UTC (which reads them as 19xx).
  */
 export function isValidYmdHms(value: string): boolean {
   if (value.length !== 14) return false;
