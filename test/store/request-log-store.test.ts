@@ -69,12 +69,18 @@ describe('request log', () => {
   });
 
   test('NUL characters do not lose the batch', async () => {
-    const entry = makeLogEntry({ rawRequest: 'a=%00', params: { a: 'x\u0000y', 'b\u0000': '' } });
-    await stores.requestLog.append([entry, makeLogEntry()]);
+    const entry = makeLogEntry({ rawRequest: 'a=%00\n\n\u0000', params: { a: 'x\u0000y', 'b\u0000': '' } });
+    // the six characters \u0000 are text like any other, kept as sent, beside a NUL or not
+    const literal = makeLogEntry({ rawRequest: 'a=\\u0000 \\\u0000', params: { a: '\\u0000', b: '\\\\u0000' } });
+    await stores.requestLog.append([entry, makeLogEntry(), literal]);
     const items = await stores.requestLog.list({});
-    assert.equal(items.length, 2);
+    assert.equal(items.length, 3);
     const stored = items.find((e) => e.id === entry.id);
     assert.deepEqual(stored?.params, { a: 'x\u2400y', 'b\u2400': '' });
+    assert.equal(stored?.rawRequest, 'a=%00\n\n\u2400');
+    const kept = items.find((e) => e.id === literal.id);
+    assert.equal(kept?.rawRequest, 'a=\\u0000 \\\u2400');
+    assert.deepEqual(kept?.params, { a: '\\u0000', b: '\\\\u0000' });
   });
 
   test('newest first, ties broken by id', async () => {
