@@ -31,6 +31,7 @@ export class RuleService {
   private index = new RuleIndex([]);
   private rules: StoredRule[] = [];
   private pendingHits = new Map<string, RuleHit>();
+  private hitWrites: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: RuleStore,
@@ -105,11 +106,34 @@ export class RuleService {
     if (rule.source === 'custom' && rule.remainingUses !== null) rule.remainingUses = Math.max(0, rule.remainingUses - 1);
   }
 
-  async flushHits(): Promise<void> {
+  /**
+   * Writes the hits counted so far. Writes go one after the other, so that a flush also waits for the write the
+   * timer started just before it (a caller reloading after flushHits() reads its hits). Hits a failed write did
+   * not store go back to be written by the next flush: the counts survive a database outage.
+   */
+  flushHits(): Promise<void> {
+    const write = this.hitWrites.then(() => this.writeHits());
+    this.hitWrites = write.catch(() => {});
+    return write;
+  }
+
+  private async writeHits(): Promise<void> {
     if (this.pendingHits.size === 0) return;
     const hits = [...this.pendingHits.values()];
     this.pendingHits = new Map();
-    await this.store.recordHits(hits);
+    try {
+      await this.store.recordHits(hits);
+    } catch (error) {
+      for (const hit of hits) {
+        const later = this.pendingHits.get(hit.id);
+        if (!later) this.pendingHits.set(hit.id, hit);
+        else {
+          later.count += hit.count;
+          if (hit.lastHitAt > later.lastHitAt) later.lastHitAt = hit.lastHitAt;
+        }
+      }
+      throw error;
+    }
   }
 
   private parse(input: unknown, partialOf?: Rule): { ok: true; rule: Rule } | { ok: false; errors: Errors } {
