@@ -5,25 +5,10 @@ import { RuleService } from '../../src/app/rule-service.ts';
 import type { RuleHit } from '../../src/store/records.ts';
 import type { RuleStore } from '../../src/store/rule-store.ts';
 import type { StoredRule } from '../../src/core/rules/types.ts';
+import { makeRule } from '../helpers/db.ts';
 
 function storedRule(id: string): StoredRule {
-  return {
-    id,
-    name: id,
-    service: 'alipay.acquire.overseas.spot.pay',
-    partner: null,
-    priority: 0,
-    enabled: true,
-    activeUntil: null,
-    remainingUses: null,
-    when: [],
-    then: { type: 'gateway', error: 'SYSTEM_ERROR' },
-    source: 'custom',
-    createdAt: '2026-12-02T00:00:00.000Z',
-    updatedAt: '2026-12-02T00:00:00.000Z',
-    hits: 0,
-    lastHitAt: null,
-  };
+  return { ...makeRule({ id }), source: 'custom', createdAt: '2026-12-02T00:00:00.000Z', updatedAt: '2026-12-02T00:00:00.000Z', hits: 0, lastHitAt: null };
 }
 
 /** a store whose recordHits waits for release() and fails while `failing` is set; the counts it stored by id */
