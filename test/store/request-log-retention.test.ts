@@ -35,6 +35,18 @@ test('by count: the newest entries stay, the rest go, oldest first', async () =>
   assert.equal(await retention.prune(), 0);
 });
 
+test('by count among entries of one instant: the listing order decides (newest id first), across several deletes', async () => {
+  const at = new Date(T0);
+  const entries = Array.from({ length: 12_000 }, (_, i) => makeLogEntry({ id: `tie-${String(i).padStart(5, '0')}`, at }));
+  await stores.requestLog.append([...entries].reverse());
+  const retention = new RequestLogRetention(stores.requestLog, { maxEntries: 1_000, maxAgeHours: null }, { now: () => T0 });
+  assert.equal(await retention.prune(), 11_000);
+  assert.equal(await stores.requestLog.get('tie-10999'), null);
+  assert.equal((await stores.requestLog.get('tie-11000'))?.id, 'tie-11000');
+  assert.equal((await stores.requestLog.get('tie-11999'))?.id, 'tie-11999');
+  assert.equal(await stores.requestLog.count(), 1_000);
+});
+
 test('by age: what is older than the limit goes, whatever the count', async () => {
   const ids = await logged(180, T0); // three hours, a minute apart
   const retention = new RequestLogRetention(stores.requestLog, { maxEntries: 1000, maxAgeHours: 1 }, { now: () => T0 });
