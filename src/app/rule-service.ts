@@ -32,6 +32,7 @@ export class RuleService {
   private rules: StoredRule[] = [];
   private pendingHits = new Map<string, RuleHit>();
   private hitWrites: Promise<void> = Promise.resolve();
+  private queuedWrite: Promise<void> | null = null;
 
   constructor(
     private readonly store: RuleStore,
@@ -112,7 +113,14 @@ export class RuleService {
    * not store go back to be written by the next flush: the counts survive a database outage.
    */
   flushHits(): Promise<void> {
-    const write = this.hitWrites.then(() => this.writeHits());
+    // One write at a time and at most one waiting: the waiting one takes whatever is pending when it starts, so that
+    // every caller until then shares it (the 1 s timer must not pile writes up behind one stuck on an absent database).
+    if (this.queuedWrite) return this.queuedWrite;
+    const write = this.hitWrites.then(() => {
+      this.queuedWrite = null;
+      return this.writeHits();
+    });
+    this.queuedWrite = write;
     this.hitWrites = write.catch(() => {});
     return write;
   }

@@ -67,3 +67,28 @@ test('hits a failed write did not store are written by the next flush, with thos
   await rules.flushHits(); // nothing left: no third write
   assert.equal(state.calls, 2);
 });
+
+test('flushes while a write hangs on a database that is away share one waiting write: no pile-up of retries', async () => {
+  const { store, stored, state, release } = heldStore();
+  const rules = new RuleService(store, [], () => new Date());
+  const rule = storedRule('r');
+  state.failing = true;
+  rules.recordHit(rule, new Date());
+  const first = rules.flushHits();
+  await new Promise((resolve) => setImmediate(resolve)); // the first write has started, and hangs
+  const waiting: Promise<void>[] = [];
+  for (let tick = 0; tick < 30; tick++) {
+    rules.recordHit(rule, new Date());
+    waiting.push(rules.flushHits()); // the timer, once a second
+  }
+  await release();
+  await assert.rejects(first);
+  await release();
+  for (const flush of waiting) await assert.rejects(flush);
+  assert.equal(state.calls, 2, 'the first write and the one waiting behind it, not one per flush');
+  state.failing = false;
+  const last = rules.flushHits();
+  await release();
+  await last;
+  assert.equal(stored.get('r'), 31);
+});
