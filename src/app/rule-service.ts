@@ -95,11 +95,7 @@ export class RuleService {
   /** counted in memory, written by flushHits() */
   recordHit(rule: StoredRule, at: Date): void {
     this.onHit(rule);
-    const hit = this.pendingHits.get(rule.id);
-    if (hit) {
-      hit.count += 1;
-      hit.lastHitAt = at;
-    } else this.pendingHits.set(rule.id, { id: rule.id, source: rule.source, count: 1, lastHitAt: at });
+    this.addPending({ id: rule.id, source: rule.source, count: 1, lastHitAt: at });
     rule.hits += 1;
     rule.lastHitAt = at.toISOString();
     // the database took the use already; the copy in memory follows at once, so that explain and the pages say
@@ -132,15 +128,18 @@ export class RuleService {
     try {
       await this.store.recordHits(hits);
     } catch (error) {
-      for (const hit of hits) {
-        const later = this.pendingHits.get(hit.id);
-        if (!later) this.pendingHits.set(hit.id, hit);
-        else {
-          later.count += hit.count;
-          if (hit.lastHitAt > later.lastHitAt) later.lastHitAt = hit.lastHitAt;
-        }
-      }
+      for (const hit of hits) this.addPending(hit);
       throw error;
+    }
+  }
+
+  /** adds a rule's hits to those waiting to be written: one entry a rule, its counts summed, its latest time */
+  private addPending(hit: RuleHit): void {
+    const pending = this.pendingHits.get(hit.id);
+    if (!pending) this.pendingHits.set(hit.id, hit);
+    else {
+      pending.count += hit.count;
+      if (hit.lastHitAt > pending.lastHitAt) pending.lastHitAt = hit.lastHitAt;
     }
   }
 

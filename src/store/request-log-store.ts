@@ -198,7 +198,6 @@ export class RequestLogStore {
    * many went.
    */
   async prune(rule: { keep: number | null; before: Date | null }): Promise<number> {
-    if (!rule.before && rule.keep === null) return 0;
     const conditions: string[] = [];
     const bindings: Knex.RawBinding[] = [];
     if (rule.before) {
