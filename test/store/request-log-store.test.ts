@@ -68,6 +68,27 @@ describe('request log', () => {
     assert.equal((await stores.requestLog.list({})).length, 3);
   });
 
+  test('the writer: entries appended in one turn are written by its timer in order; one it cannot encode is counted, not thrown', async () => {
+    const errors: unknown[] = [];
+    const writer = new RequestLogWriter(stores.requestLog, { intervalMs: 10, onError: (error) => errors.push(error) });
+    const first = makeLogEntry({ id: 'w-1' });
+    // a value JSON cannot hold: encodeLogRow throws for it, after the turn that appended it
+    const unencodable = makeLogEntry({ id: 'w-2', params: { amount: 1n } as unknown as Record<string, string> });
+    const last = makeLogEntry({ id: 'w-3' });
+    writer.append(first);
+    writer.append(unencodable);
+    writer.append(last);
+    // nothing is encoded or written within the turn that appended them
+    assert.equal(writer.lost, 0);
+    const deadline = Date.now() + 5000;
+    while ((await stores.requestLog.list({})).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual((await stores.requestLog.list({})).map((e) => e.id), ['w-3', 'w-1']);
+    assert.equal(writer.lost, 1);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof TypeError);
+    await writer.flush();
+  });
+
   test('NUL characters do not lose the batch', async () => {
     const entry = makeLogEntry({ rawRequest: 'a=%00\n\n\u0000', params: { a: 'x\u0000y', 'b\u0000': '' } });
     // the six characters \u0000 are text like any other, kept as sent, beside a NUL or not
