@@ -104,7 +104,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
   );
   await sync.refresh();
   sync.start();
-  const requestLog = new RequestLogWriter(stores.requestLog, { intervalMs: options.logIntervalMs, onError });
+  const requestLog = new RequestLogWriter(stores.requestLog, { intervalMs: options.logIntervalMs, onError, reachable: () => stores.database.ping(1000) });
   const gateway = new GatewayService({ trades: stores.trades, notifications: stores.notifications, partners, clock, requestLog, rules, onError });
   const notifier = new Notifier(stores.notifications, {
     intervalMs: options.notifyIntervalMs,
@@ -170,7 +170,7 @@ export async function createContext(options: ContextOptions): Promise<AppContext
       await notifier.stop();
       await retention.stop();
       await sync.stop();
-      await flush();
+      await Promise.all([requestLog.close(), rules.flushHits()]);
       await stores.database.close();
     },
   };

@@ -20,7 +20,7 @@ export function createApp(ctx: AppContext, options: { adminToken?: string | null
   // tells the truth about the database: a load balancer or a script waiting for start-up can rely on it
   app.get('/healthz', async (_req, res) => {
     const up = await ctx.database.ping(HEALTH_TIMEOUT_MS);
-    res.status(up ? 200 : 503).json({ ok: up, store: ctx.database.kind, database: up ? 'up' : 'down', requestLog: { lost: ctx.requestLog.lost } });
+    res.status(up ? 200 : 503).json({ ok: up, store: ctx.database.kind, database: up ? 'up' : 'down', requestLog: { lost: ctx.requestLog.lost, unwritten: ctx.requestLog.unwritten } });
   });
   // Prometheus' text format; behind the admin token when there is one (Prometheus sends it as a Bearer token), and
   // ahead of the host check like /healthz: a scraper reaches the box by whatever name it has, and no key is in it

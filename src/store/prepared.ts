@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { finished } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 
 /** A statement of the gateway's hot path, prepared once per connection (its name) and planned once. */
 export interface Prepared {
@@ -10,6 +12,7 @@ type PgQuery = { name: string; text: string; values: unknown[] } | string;
 
 interface PgConnection {
   query(query: PgQuery): Promise<{ rows: unknown[] } | Array<{ rows: unknown[] }>>;
+  query<S extends ReturnType<typeof copyFrom>>(stream: S): S;
   /** knex's mark for a connection its pool must destroy rather than hand out again */
   __knex__disposed?: unknown;
 }
@@ -71,6 +74,25 @@ export async function runPrepared<Row>(db: Knex, statement: Prepared, values: un
   const connection = await client.acquireConnection();
   try {
     return (await execute(client, connection, named(statement, values))) as Row[];
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+/**
+ * `COPY ... FROM STDIN` of `data` (rows in COPY's text format) on a connection of knex's pool, as one statement: all
+ * the rows or none. A failure is told to knex's `query-error` listeners like any other query's.
+ */
+export async function runCopy(db: Knex, sql: string, data: Buffer): Promise<void> {
+  const client = poolOf(db);
+  const connection = await client.acquireConnection();
+  try {
+    const stream = connection.query(copyFrom(sql));
+    stream.end(data);
+    await finished(stream);
+  } catch (error) {
+    client.emit('query-error', error, { sql });
+    throw error;
   } finally {
     await client.releaseConnection(connection);
   }

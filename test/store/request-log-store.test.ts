@@ -39,7 +39,7 @@ describe('request log', () => {
     const long = makeLogEntry({ tradeKey: huge('T'), service: huge('s'), partner: huge('9'), params: { partner_trans_id: huge('T'), memo: huge('咖') } });
     const emoji = makeLogEntry({ tradeKey: huge('😀') });
     const plain = makeLogEntry({ tradeKey: 'T-plain' });
-    assert.deepEqual(await stores.requestLog.append([long, emoji, plain]), { lost: 0 });
+    assert.deepEqual(await stores.requestLog.append([long, emoji, plain]), { lost: 0, unwritten: [] });
     assert.equal((await stores.requestLog.list({})).length, 3);
     assert.deepEqual((await stores.requestLog.list({ partnerTransId: huge('T') })).map((e) => e.id), [long.id]);
     assert.deepEqual((await stores.requestLog.list({ service: huge('s'), partner: huge('9') })).map((e) => e.id), [long.id]);
@@ -87,6 +87,16 @@ describe('request log', () => {
     assert.equal(errors.length, 1);
     assert.ok(errors[0] instanceof TypeError);
     await writer.flush();
+  });
+
+  test('rows of every size and kind come back as written: 200 KB of text, characters beyond the BMP, a date before 2000', async () => {
+    const big = makeLogEntry({ response: '<x>咖😀\t\\\n</x>'.repeat(20_000), rawRequest: 'é'.repeat(100_000) });
+    const old = makeLogEntry({ at: new Date('1999-12-31T23:59:59.999Z'), partnerAt: new Date('1970-01-01T00:00:00.001Z'), latencyMs: 0.125, isSuccess: false });
+    const small = makeLogEntry({ params: {}, response: null, signedString: null, charset: null, tradeKey: null });
+    assert.deepEqual(await stores.requestLog.append([big, old, small]), { lost: 0, unwritten: [] });
+    assert.deepEqual(await stores.requestLog.get(big.id), big);
+    assert.deepEqual(await stores.requestLog.get(old.id), old);
+    assert.deepEqual(await stores.requestLog.get(small.id), small);
   });
 
   test('NUL characters do not lose the batch', async () => {
