@@ -69,6 +69,7 @@ const TWO_32 = 2 ** 32;
 
 /** where rows are put together before each is copied out at its size (grown when a row needs more) */
 let scratch = Buffer.allocUnsafe(64 * 1024);
+const MAX_SCRATCH = 1024 * 1024;
 
 /**
  * One entry as its row of COPY's binary format, in LOG_COLUMNS' order: a field count, then each field as its length
@@ -106,8 +107,9 @@ export function encodeLogRow(entry: RequestLogEntry): Buffer {
     }
     texts.push(text);
   }
-  if (size > scratch.length) scratch = Buffer.allocUnsafe(2 * size);
-  const out = scratch;
+  // a row larger than the scratch (a request of a few hundred KB) gets a buffer of its own, which is not kept
+  if (size > scratch.length && size <= MAX_SCRATCH) scratch = Buffer.allocUnsafe(Math.min(2 * size, MAX_SCRATCH));
+  const out = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
   let at = out.writeInt16BE(LOG_COLUMNS.length, 0);
   LOG_COLUMNS.forEach(([column, type], i) => {
     const value = row[column];

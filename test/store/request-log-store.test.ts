@@ -89,11 +89,13 @@ describe('request log', () => {
     await writer.flush();
   });
 
-  test('rows of every size and kind come back as written: 200 KB of text, characters beyond the BMP, a date before 2000', async () => {
+  test('rows of every size and kind come back as written: 100 KB and 1 MB of text, characters beyond the BMP, a date before 2000', async () => {
     const big = makeLogEntry({ response: '<x>咖😀\t\\\n</x>'.repeat(20_000), rawRequest: 'é'.repeat(100_000) });
     const old = makeLogEntry({ at: new Date('1999-12-31T23:59:59.999Z'), partnerAt: new Date('1970-01-01T00:00:00.001Z'), latencyMs: 0.125, isSuccess: false });
+    const medium = makeLogEntry({ response: 'ü'.repeat(50_000) });
     const small = makeLogEntry({ params: {}, response: null, signedString: null, charset: null, tradeKey: null });
-    assert.deepEqual(await stores.requestLog.append([big, old, small]), { lost: 0, unwritten: [] });
+    assert.deepEqual(await stores.requestLog.append([medium, big, old, small]), { lost: 0, unwritten: [] });
+    assert.deepEqual(await stores.requestLog.get(medium.id), medium);
     assert.deepEqual(await stores.requestLog.get(big.id), big);
     assert.deepEqual(await stores.requestLog.get(old.id), old);
     assert.deepEqual(await stores.requestLog.get(small.id), small);
