@@ -80,8 +80,8 @@ export async function runPrepared<Row>(db: Knex, statement: Prepared, values: un
 }
 
 /**
- * `COPY ... FROM STDIN` of `data` (rows in COPY's text format) on a connection of knex's pool, as one statement: all
- * the rows or none. A failure is told to knex's `query-error` listeners like any other query's.
+ * `COPY ... FROM STDIN` of `data` (rows in the format `sql` names) on a connection of knex's pool, as one statement:
+ * all the rows or none. A failure is told to knex's `query-error` listeners like any other query's.
  */
 export async function runCopy(db: Knex, sql: string, data: Buffer): Promise<void> {
   const client = poolOf(db);

@@ -115,11 +115,12 @@ export function encodeLogRow(entry: RequestLogEntry): Buffer {
     const value = row[column];
     const text = texts[i];
     if (text != null) {
-      const start = at + 4;
-      if (type === 'jsonb') out[start] = 1;
-      const length = (type === 'jsonb' ? 1 : 0) + out.write(text, start + (type === 'jsonb' ? 1 : 0), 'utf8');
+      // jsonb's binary form is a version byte (1) before the JSON text
+      const version = type === 'jsonb' ? 1 : 0;
+      if (version) out[at + 4] = 1;
+      const length = version + out.write(text, at + 4 + version, 'utf8');
       out.writeInt32BE(length, at);
-      at = start + length;
+      at += 4 + length;
     } else if (value instanceof Date && !Number.isNaN(value.getTime())) {
       const micros = (value.getTime() - PG_EPOCH_MS) * 1000;
       const high = Math.floor(micros / TWO_32);
