@@ -1,5 +1,5 @@
 import type { RequestLogEntry } from '../store/records.ts';
-import { type RequestLogStore, encodeLogRow } from '../store/request-log-store.ts';
+import { type AppendResult, type RequestLogStore, encodeLogRow } from '../store/request-log-store.ts';
 
 /** the most bytes of entries kept while the database is out of reach (~20,000 pays, ~40,000 queries) */
 export const MAX_WAITING_BYTES = 64 * 1024 * 1024;
@@ -7,6 +7,8 @@ export const MAX_WAITING_BYTES = 64 * 1024 * 1024;
 const MAX_STATEMENT_ROWS = 1000;
 const FIRST_RETRY_MS = 250;
 const LAST_RETRY_MS = 5000;
+
+const byteSize = (rows: readonly Buffer[]) => rows.reduce((sum, row) => sum + row.length, 0);
 
 export interface RequestLogWriterOptions {
   intervalMs?: number;
@@ -127,10 +129,9 @@ export class RequestLogWriter {
     while (left > 0 && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, Math.min(left, MAX_STATEMENT_ROWS));
       left -= batch.length;
-      const bytes = batch.reduce((sum, row) => sum + row.length, 0);
-      this.waitingBytes -= bytes;
+      this.waitingBytes -= byteSize(batch);
       this.inFlight = batch.length;
-      let result: Awaited<ReturnType<RequestLogStore['appendEncoded']>>;
+      let result: AppendResult;
       try {
         result = await this.store.appendEncoded(batch, this.options.reachable);
       } catch (error) {
@@ -145,7 +146,7 @@ export class RequestLogWriter {
       if (result.unwritten.length > 0) {
         // back at the front, in order; tried again later
         this.waiting = result.unwritten.concat(this.waiting);
-        this.waitingBytes += result.unwritten.reduce((sum, row) => sum + row.length, 0);
+        this.waitingBytes += byteSize(result.unwritten);
         if (this.retryMs === 0) {
           this.report(new Error(`request log: the database is out of reach; ${this.waiting.length} entries wait to be written`, { cause: result.error }));
         }

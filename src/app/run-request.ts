@@ -5,6 +5,7 @@ import { advanceTrade } from '../core/services/lifecycle.ts';
 import { newAlipayTransId } from '../core/time.ts';
 import { type Refund, SERVICES, type Trade } from '../core/types.ts';
 import type { TradeReader, TradeTx } from '../store/records.ts';
+import { isUniqueViolation } from '../store/rows.ts';
 import type { TradeStore } from '../store/trade-store.ts';
 import { randomDigits } from './ids.ts';
 import type { RuleService } from './rule-service.ts';
@@ -28,8 +29,6 @@ function noticesOf(before: Trade | null, after: Trade | null, refund: Refund | n
   if (!after) return [];
   return notifyEvents(before, after, refund).map((event) => ({ event, trade: after, refund }));
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Signals that a read-only attempt found work to write: the request runs again under the lock. */
 const NEEDS_WRITE = Symbol('needs write');
@@ -68,7 +67,7 @@ export async function runRequest(
       if (result !== NEEDS_WRITE) return result;
     } catch (error) {
       // the refund id taken meanwhile: the locked attempt finds that refund
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      if (!isUniqueViolation(error)) throw error;
     }
   }
   for (let tries = 1; ; tries++) {
@@ -80,7 +79,7 @@ export async function runRequest(
       });
     } catch (error) {
       // Two first requests racing on a new refund id: the loser runs again and sees the winner's row.
-      if (tries < 3 && (error as { code?: string }).code === UNIQUE_VIOLATION) continue;
+      if (tries < 3 && isUniqueViolation(error)) continue;
       throw error;
     }
   }
@@ -107,7 +106,7 @@ async function newPay(deps: { trades: TradeStore; rules: RuleService }, verdict:
     try {
       if (!(await deps.trades.reader.insertTradeIfAbsent(decision.trade))) return NEEDS_WRITE;
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) return NEEDS_WRITE;
+      if (isUniqueViolation(error)) return NEEDS_WRITE;
       throw error;
     }
   }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { RequestLogEntry, RequestLogFilter } from './records.ts';
 import { type Columns, runCopy } from './prepared.ts';
-import { clampLimit, fromJson, toDate, toNumber } from './rows.ts';
+import { clampLimit, fromJson, isUniqueViolation, toDate, toNumber } from './rows.ts';
 
 interface RequestLogRow {
   id: string;
@@ -152,9 +152,6 @@ function appendRows(db: Knex, rows: readonly Buffer[]): Promise<void> {
   return runCopy(db, COPY, Buffer.concat([COPY_HEADER, ...rows, COPY_TRAILER]));
 }
 
-/** PostgreSQL's unique_violation: a row of that id is in the log already */
-const isDuplicate = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505';
-
 function entryFromRow(row: RequestLogRow): RequestLogEntry {
   return {
     id: row.id,
@@ -202,8 +199,8 @@ export class RequestLogStore {
   constructor(private readonly db: Knex) {}
 
   /** Appends the entries (see `appendEncoded`). */
-  append(entries: readonly RequestLogEntry[], reachable?: () => Promise<boolean>): Promise<AppendResult> {
-    return this.appendEncoded(entries.map(encodeLogRow), reachable);
+  append(entries: readonly RequestLogEntry[]): Promise<AppendResult> {
+    return this.appendEncoded(entries.map(encodeLogRow));
   }
 
   /**
@@ -226,7 +223,7 @@ export class RequestLogStore {
         try {
           await appendRows(this.db, [entry]);
         } catch (rowError) {
-          if (isDuplicate(rowError)) continue;
+          if (isUniqueViolation(rowError)) continue; // a row of that id is in the log already
           if (await away()) return { lost, unwritten: entries.slice(i), error: rowError };
           lost += 1;
           error = rowError;

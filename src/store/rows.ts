@@ -30,3 +30,8 @@ export function toDateOrNull(value: Date | string | null): Date | null {
 export function fromJson<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
+
+/** PostgreSQL's unique_violation (23505): a row with that key is there already */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505';
+}
