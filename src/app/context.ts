@@ -114,7 +114,11 @@ export async function createContext(options: ContextOptions): Promise<AppContext
     onDelivery: (outcome) => metrics.notificationDelivery(outcome),
   });
   notifier.start();
-  const retention = new RequestLogRetention(stores.requestLog, options.requestLogRetention ?? DEFAULT_RETENTION, { onError });
+  const retention = new RequestLogRetention(stores.requestLog, options.requestLogRetention ?? DEFAULT_RETENTION, {
+    // the clock the entries are stamped with
+    now: () => clock.real().getTime(),
+    onError,
+  });
   retention.start();
   const hitTimer = setInterval(() => rules.flushHits().catch(onError), 1000);
   hitTimer.unref();

@@ -94,7 +94,7 @@ const MAX_SCRATCH = 1024 * 1024;
 export function encodeLogRow(entry: RequestLogEntry): Buffer {
   const row = entryToRow(entry);
   const texts: Array<string | null> = [];
-  let size = 2;
+  let size = 2 + GEN_FIELD_BYTES;
   for (const [column, type] of LOG_COLUMNS) {
     const value = row[column];
     let text: string | null = null;
@@ -110,7 +110,10 @@ export function encodeLogRow(entry: RequestLogEntry): Buffer {
   // a row larger than the scratch (a request of a few hundred KB) gets a buffer of its own, which is not kept
   if (size > scratch.length && size <= MAX_SCRATCH) scratch = Buffer.allocUnsafe(Math.min(2 * size, MAX_SCRATCH));
   const out = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
-  let at = out.writeInt16BE(LOG_COLUMNS.length, 0);
+  let at = out.writeInt16BE(LOG_COLUMNS.length + 1, 0);
+  // the part the row goes to: chosen when it is written (stampPart)
+  at = out.writeInt32BE(4, at);
+  at = out.writeInt32BE(UNSTAMPED, at);
   LOG_COLUMNS.forEach(([column, type], i) => {
     const value = row[column];
     const text = texts[i];
@@ -146,10 +149,49 @@ const COPY_TRAILER = Buffer.from([0xff, 0xff]);
  * again one row at a time, where a duplicate id (a retried batch that had been stored after all) is a row already
  * there.
  */
-const COPY = `copy request_log (${LOG_COLUMNS.map(([c]) => c).join(', ')}) from stdin (format binary)`;
+const COPY = `copy request_log (gen, ${LOG_COLUMNS.map(([c]) => c).join(', ')}) from stdin (format binary)`;
+
+/** a row's first field, `gen` (int4): its length and value, after the field count */
+const GEN_FIELD_BYTES = 8;
+const GEN_OFFSET = 6;
+const UNSTAMPED = -1;
+
+/** `gen` of a row made by encodeLogRow: `force` sets it even when it was set before */
+function stampPart(rows: readonly Buffer[], gen: number, force: boolean): void {
+  for (const row of rows) if (force || row.readInt32BE(GEN_OFFSET) === UNSTAMPED) row.writeInt32BE(gen, GEN_OFFSET);
+}
 
 function appendRows(db: Knex, rows: readonly Buffer[]): Promise<void> {
   return runCopy(db, COPY, Buffer.concat([COPY_HEADER, ...rows, COPY_TRAILER]));
+}
+
+/** PostgreSQL's answer to a row whose part is not there (dropped since the row was stamped) */
+const isNoPart = (error: unknown) =>
+  (error as { code?: string })?.code === '23514' && String((error as Error).message).includes('no partition');
+
+/** the wide columns without statistics (migration 011): no query filters or sorts by them */
+const WIDE_COLUMNS = ['raw_request', 'response', 'params', 'signed_string'];
+
+const partTable = (gen: number) => `request_log_g${gen}`;
+
+// The two-key form of advisory locks (migrate.ts takes [.., 1]): one instance at a time changes the parts.
+const PARTS_LOCK = [0x6d617069, 2] as const;
+
+/** What the retention keeps (RequestLogRetention): null, no limit of that kind. */
+export interface PartsRule {
+  keep: number | null;
+  /** entries older than this go */
+  before: Date | null;
+  /** a part is sealed once it holds this many rows (a tenth of `keep`) ... */
+  partRows: number | null;
+  /** ... or once its oldest entry is older than this (a 24th of the age limit) */
+  partSince: Date | null;
+}
+
+interface PartRow {
+  gen: number;
+  sealed_rows: string | number | null;
+  sealed_newest: Date | string | null;
 }
 
 function entryFromRow(row: RequestLogRow): RequestLogEntry {
@@ -184,9 +226,6 @@ function whereFull(query: Knex.QueryBuilder, column: 'service' | 'partner' | 'tr
   query.whereRaw(`left(${column}, ${INDEXED_PREFIX}) = left(?::text, ${INDEXED_PREFIX})`, [value]).where(column, value);
 }
 
-// Rows deleted per statement: a prune of a large backlog never holds long locks or one huge transaction.
-const PRUNE_CHUNK = 5_000;
-
 /** what `appendEncoded` did with a batch: rows refused (`lost`, with the last `error`) and rows to try again later */
 export interface AppendResult {
   lost: number;
@@ -196,7 +235,16 @@ export interface AppendResult {
 
 /** The gateway's request log: written in batches by RequestLogWriter, kept bounded by RequestLogRetention. */
 export class RequestLogStore {
+  /** the part new rows go to, as last read (null: not read yet) */
+  private gen: number | null = null;
+
   constructor(private readonly db: Knex) {}
+
+  private async readCurrentPart(): Promise<number> {
+    const result = (await this.db.raw('select max(gen) as gen from request_log_parts')) as { rows: Array<{ gen: number | null }> };
+    this.gen = result.rows[0]?.gen ?? 0;
+    return this.gen;
+  }
 
   /** Appends the entries (see `appendEncoded`). */
   append(entries: readonly RequestLogEntry[]): Promise<AppendResult> {
@@ -213,7 +261,16 @@ export class RequestLogStore {
     if (entries.length === 0) return { lost: 0, unwritten: [] };
     const away = async () => (reachable ? !(await reachable()) : false);
     try {
-      await appendRows(this.db, entries);
+      stampPart(entries, this.gen ?? (await this.readCurrentPart()), false);
+      try {
+        await appendRows(this.db, entries);
+      } catch (error) {
+        // a part dropped since these rows were stamped (by another instance, or after an outage): none of them
+        // was stored (one statement), so they all go to the current part
+        if (!isNoPart(error)) throw error;
+        stampPart(entries, await this.readCurrentPart(), true);
+        await appendRows(this.db, entries);
+      }
       return { lost: 0, unwritten: [] };
     } catch (batchError) {
       if (await away()) return { lost: 0, unwritten: [...entries], error: batchError };
@@ -277,50 +334,74 @@ export class RequestLogStore {
   }
 
   /**
-   * Deletes entries older than `before` and those beyond the newest `keep`, oldest first, in chunks. Answers how
-   * many went.
+   * Applies the retention to the log's parts, under a lock that one instance holds at a time: the current part is
+   * sealed (and a new one begun) once it holds `partRows` rows or its oldest entry is older than `partSince`; a
+   * sealed part is dropped whole once the parts newer than it hold `keep` rows, or once its newest entry is older
+   * than `before`. Answers how many entries went (as counted when their parts were sealed).
+   *
+   * A part is dropped rather than its rows deleted: no row-by-row delete, and no vacuum after it. What this gives
+   * up is exactness: the log keeps between `keep` and `keep` plus a part (and what came meanwhile) of entries, and
+   * entries up to a part's span older than `before`. Changing a part waits for the table's readers and writers of
+   * the moment; when that takes over a second (a long listing), the change waits for the next round.
    */
-  async prune(rule: { keep: number | null; before: Date | null }): Promise<number> {
-    const conditions: string[] = [];
-    const bindings: Knex.RawBinding[] = [];
-    if (rule.before) {
-      conditions.push('at < ?');
-      bindings.push(rule.before);
+  async prune(rule: PartsRule): Promise<number> {
+    try {
+      const { current, removed } = await this.db.transaction(async (trx) => {
+        await trx.raw('select pg_advisory_xact_lock(?, ?)', [...PARTS_LOCK]);
+        await trx.raw("set local lock_timeout = '1s'");
+        const parts = ((await trx.raw('select gen, sealed_rows, sealed_newest from request_log_parts order by gen desc')) as { rows: PartRow[] }).rows;
+        let current = parts[0]!.gen;
+        const stats = ((await trx.raw(`select count(*) as n, min(at) as oldest, max(at) as newest from ${partTable(current)}`)) as {
+          rows: Array<{ n: string | number; oldest: Date | null; newest: Date | null }>;
+        }).rows[0]!;
+        let currentRows = toNumber(stats.n);
+        const full = rule.partRows !== null && currentRows >= rule.partRows;
+        const old = rule.partSince !== null && stats.oldest !== null && toDate(stats.oldest) < rule.partSince;
+        let sealed = parts.slice(1).map((part) => ({
+          gen: part.gen,
+          rows: toNumber(part.sealed_rows ?? 0),
+          newest: part.sealed_newest === null ? null : toDate(part.sealed_newest),
+        }));
+        if (currentRows > 0 && (full || old)) {
+          await trx.raw('update request_log_parts set sealed_rows = ?, sealed_newest = ? where gen = ?', [currentRows, stats.newest, current]);
+          sealed = [{ gen: current, rows: currentRows, newest: stats.newest === null ? null : toDate(stats.newest) }, ...sealed];
+          current += 1;
+          currentRows = 0;
+          await trx.raw('insert into request_log_parts (gen) values (?)', [current]);
+          await trx.raw(`create table ${partTable(current)} partition of request_log for values in (${current}) with (toast_tuple_target = 8160)`);
+          await trx.raw(`alter table ${partTable(current)} ${WIDE_COLUMNS.map((column) => `alter column ${column} set statistics 0`).join(', ')}`);
+        }
+        let newer = currentRows;
+        let removed = 0;
+        for (const part of sealed) {
+          const beyondCount = rule.keep !== null && newer >= rule.keep;
+          const beyondAge = rule.before !== null && part.newest !== null && part.newest < rule.before;
+          if (beyondCount || beyondAge) {
+            await trx.raw(`drop table ${partTable(part.gen)}`);
+            await trx.raw('delete from request_log_parts where gen = ?', [part.gen]);
+            removed += part.rows;
+          } else newer += part.rows;
+        }
+        return { current, removed };
+      });
+      // the part written to from now on, whether this instance or another one changed it
+      this.gen = current;
+      return removed;
+    } catch (error) {
+      // a reader or writer held the table for over a second: the next round tries again
+      if ((error as { code?: string })?.code === '55P03') return 0;
+      throw error;
     }
-    if (rule.keep !== null) {
-      // The first entry past the newest `keep`, found once (in the listing order, on its index) and everything at or
-      // below it goes. Found again for every chunk, it walked `keep` index entries each time.
-      const past = (await this.db.raw('select at::text as at, id from request_log order by at desc, id desc offset ? limit 1', [rule.keep])) as {
-        rows: Array<{ at: string; id: string }>;
-      };
-      const first = past.rows[0];
-      if (first) {
-        conditions.push('(at, id) <= (?::timestamptz, ?::text)');
-        bindings.push(first.at, first.id);
-      }
-    }
-    if (conditions.length === 0) return 0;
-    // oldest first, a chunk at a time, each row by its place (ctid): no second lookup of every id in the primary key
-    const chunk = `delete from request_log where ctid = any(array(select ctid from request_log where ${conditions.join(' or ')} order by at, id limit ${PRUNE_CHUNK}))`;
-    let removed = 0;
-    for (;;) {
-      const count = Number(((await this.db.raw(chunk, bindings)) as { rowCount: number | null }).rowCount ?? 0);
-      removed += count;
-      if (count < PRUNE_CHUNK) break;
-    }
-    // The deleted rows' space is reused only once vacuumed. Autovacuum is throttled and wakes once a minute: under
-    // load (bench:memory, ~2,500 requests a second) it fell behind and the log grew past 1.4 GB for 250,000 entries.
-    if (removed > 0) await this.db.raw('vacuum request_log');
-    return removed;
   }
 
   /**
-   * The log's size on disk: its rows' pages (`heap`), and everything with its indexes and TOAST (`total`). Vacuum
-   * makes the rows' pages reusable at once; an index's emptied pages only once no session on the whole server could
-   * still need them (a transaction open in another database of a shared server holds them back).
+   * The log's size on disk, all its parts: their rows' pages (`heap`), and everything with their indexes and TOAST
+   * (`total`). A part dropped gives its space back at once.
    */
   async diskBytes(): Promise<{ heap: number; total: number }> {
-    const result = (await this.db.raw("select pg_relation_size('request_log') as heap, pg_total_relation_size('request_log') as total")) as {
+    const result = (await this.db.raw(
+      "select coalesce(sum(pg_relation_size(relid)), 0) as heap, coalesce(sum(pg_total_relation_size(relid)), 0) as total from pg_partition_tree('request_log') where isleaf",
+    )) as {
       rows: Array<{ heap: string | number; total: string | number }>;
     };
     const row = result.rows[0]!;

@@ -76,7 +76,7 @@ export class Database implements DatabaseStatus {
       await trx('notifications').del();
       await trx('refunds').del();
       await trx('trades').del();
-      await trx('request_log').del();
+      await clearRequestLog(trx);
     });
   }
 
@@ -91,7 +91,7 @@ export class Database implements DatabaseStatus {
       await trx('notifications').del();
       await trx('refunds').del();
       await trx('trades').del();
-      await trx('request_log').del();
+      await clearRequestLog(trx);
       await bumpChangeVersion(trx);
     });
   }
@@ -107,6 +107,12 @@ export class Database implements DatabaseStatus {
     })();
     return this.closing;
   }
+}
+
+/** Every entry of the request log gone: its parts emptied at once, and what the retention counts of them with them. */
+async function clearRequestLog(trx: Knex.Transaction): Promise<void> {
+  await trx.raw('truncate request_log');
+  await trx.raw('update request_log_parts set sealed_rows = 0 where sealed_rows is not null');
 }
 
 /**

@@ -18,8 +18,9 @@ function switchableStore() {
         assert.equal(await reachable?.(), false);
         return { lost: 0, unwritten: [...rows], error: new Error('connect ECONNREFUSED') };
       }
-      // the id is the first field of a row (COPY's binary format: a field count, then the field's length and bytes)
-      state.stored.push(...rows.map((row) => row.toString('utf8', 6, 6 + row.readInt32BE(2))));
+      // the id is the second field of a row, after the part (COPY's binary format: a field count, then each field's
+      // length and bytes; the part is 4 bytes)
+      state.stored.push(...rows.map((row) => row.toString('utf8', 14, 14 + row.readInt32BE(10))));
       return { lost: 0, unwritten: [] };
     },
   } as unknown as RequestLogStore;

@@ -1,5 +1,5 @@
 // The request log: a search over every request the gateway received, and one request in detail.
-import { describeRetention } from '../../app/request-log-retention.ts';
+import { describeParts, describeRetention } from '../../app/request-log-retention.ts';
 import { Router } from 'express';
 import type { AppContext } from '../../app/context.ts';
 import type { NearMiss } from '../../core/rules/types.ts';
@@ -125,6 +125,7 @@ export function requestsPages(ctx: AppContext): Router {
           title: 'Requests',
           lost: ctx.requestLog.lost,
           kept: describeRetention(ctx.retention.rule),
+          parts: describeParts(ctx.retention.rule),
           values: search.values,
           errors: search.errors,
           services: serviceOptions(search.values.service),
