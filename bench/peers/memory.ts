@@ -63,7 +63,8 @@ async function main(): Promise<void> {
     await db.connect();
     const sample = async (sent: number) => {
       const log = await db.query<{ n: string; size: string }>(
-        "select (select count(*) from request_log) as n, pg_size_pretty(pg_total_relation_size('request_log')) as size",
+        // the log is a table of parts: its size is theirs
+        "select (select count(*) from request_log) as n, (select pg_size_pretty(sum(pg_total_relation_size(relid))) from pg_partition_tree('request_log') where isleaf) as size",
       );
       const trades = await db.query<{ n: string }>('select count(*) as n from trades');
       const folderMb = Math.round(Number(execFileSync('du', ['-sk', dataDir], { encoding: 'utf8' }).split('\t')[0]) / 1024);
