@@ -44,8 +44,8 @@ type Mode = { kind: 'read' | 'optimistic'; reader: TradeReader } | { kind: 'lock
  * Loads the trade a request refers to, picks the rule, decides, and writes the change, so that concurrent requests
  * never create two trades or over-refund. A query that changes nothing (the usual case) is answered from a plain
  * read. A refund, a cancel or a query that settles a trade first tries without a transaction: the trade and the
- * refund read (coalesced with other requests'), then one statement that writes only if the trade is still as read
- * (and a refund id already taken fails it). When that does not hold, or a rule's use must be taken, the request
+ * refund read in one statement (coalesced with other requests'), then one statement that writes only if the trade's
+ * row is still the version read (and a refund id already taken fails it). When that does not hold, or a rule's use must be taken, the request
  * is decided again in one transaction under a lock on the trade.
  */
 export async function runRequest(
@@ -126,9 +126,9 @@ async function attempt(deps: { rules: RuleService }, verdict: Accepted, now: Dat
     // read again under the lock: another request may have changed it meanwhile
     ({ trade, refund: existingRefund } = await tx.lockAndLoad(partner.id, lockKey, ref.partnerRefundId ?? null));
   } else if (lockKey && !trade) {
-    // the trade before the refund, never both at once: a refund of this id committed between the two reads is then
-    // seen (and answered as the one that exists), never missed behind a trade that already counts it
-    trade = await reader.findTradeByPartnerTransId(partner.id, lockKey);
+    // with the refund, in one statement: one snapshot, so a trade that counts a refund is never read without it
+    if (ref.partnerRefundId && mode.kind !== 'locked') ({ trade, refund: existingRefund } = await mode.reader.findTradeAndRefund(partner.id, lockKey, ref.partnerRefundId));
+    else trade = await reader.findTradeByPartnerTransId(partner.id, lockKey);
   }
   const loaded = trade;
   const advanced = trade ? advanceTrade(trade, now) : null;

@@ -57,11 +57,14 @@ export interface RuleHit {
 
 /**
  * What runs outside a transaction: reads, the one-statement insert of a new trade, and compare-and-set writes of a
- * trade read before: each writes only if the trade's row is still exactly `before`, and answers false when it is not
- * (someone changed it meanwhile: decide again under the lock). A refund whose id is taken fails with a unique
- * violation, and then neither row is written.
+ * trade read before: each writes only if the trade's row has not been written since this reader read `before` (the
+ * very object it answered; any other, or one read in a transaction, is answered false), and answers false when it
+ * has (someone changed it meanwhile, even to the same values: decide again under the lock). A refund whose id is
+ * taken fails with a unique violation, and then neither row is written.
  */
 export type TradeReader = Pick<TradeTx, 'findTradeByPartnerTransId' | 'findTradeByAlipayTransId' | 'findRefund' | 'insertTradeIfAbsent'> & {
+  /** the trade by partner_trans_id and the refund by partner_refund_id, read together (one snapshot), each null when absent */
+  findTradeAndRefund(partner: string, partnerTransId: string, partnerRefundId: string): Promise<{ trade: Trade | null; refund: Refund | null }>;
   saveTradeIfUnchanged(before: Trade, after: Trade): Promise<boolean>;
   saveTradeAndRefundIfUnchanged(before: Trade, after: Trade, refund: Refund): Promise<boolean>;
 };

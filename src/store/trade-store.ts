@@ -141,6 +141,12 @@ const TRADE_SELECT = TRADE_COLUMNS.map(([c]) => c).join(', ');
 const REFUND_SELECT = REFUND_COLUMNS.map(([c]) => c).join(', ');
 const TRADE_INSERT = `insert into trades (${TRADE_SELECT}, updated_at) values (${parameters(TRADE_COLUMNS)}, now())`;
 const TRADE_UPSERT = `${TRADE_INSERT} on conflict (partner, partner_trans_id) do update set ${[...TRADE_COLUMNS.map(([c]) => c), 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
+/** a trade's columns (t_*, and its row version) and a refund's (r_*) side by side: one row of a left join of both */
+const TRADE_AND_REFUND_SELECT = [
+  ...TRADE_COLUMNS.map(([c]) => `t.${c} as t_${c}`),
+  't.xmin::text as t_row_version',
+  ...REFUND_COLUMNS.map(([c]) => `r.${c} as r_${c}`),
+].join(', ');
 const REFUND_INSERT = (from: number) => `insert into refunds (${REFUND_SELECT}) values (${parameters(REFUND_COLUMNS, from)})`;
 
 const STATEMENTS = {
@@ -151,7 +157,7 @@ const STATEMENTS = {
   tradeAndRefund: {
     name: 'mapi_trade_and_refund',
     text:
-      `select ${[...TRADE_COLUMNS.map(([c]) => `t.${c} as t_${c}`), ...REFUND_COLUMNS.map(([c]) => `r.${c} as r_${c}`)].join(', ')} ` +
+      `select ${TRADE_AND_REFUND_SELECT} ` +
       'from (values (1)) as one (x) left join trades t on t.partner = $1 and t.partner_trans_id = $2 ' +
       'left join refunds r on r.partner = $1 and r.partner_refund_id = $3::text',
   },
@@ -160,17 +166,17 @@ const STATEMENTS = {
   // a data-modifying CTE: both rows in one round trip, and in one statement (both or neither)
   saveTradeAndRefund: { name: 'mapi_save_trade_and_refund', text: `with saved_trade as (${TRADE_UPSERT}) ${REFUND_INSERT(TRADE_COLUMNS.length + 1)}` },
   /**
-   * Compare-and-set, any number of trades in one statement: each written only if its row still holds every value
-   * it was read with, and its refund (where there is one) inserted with it. Answers the positions written.
+   * Compare-and-set, any number of trades in one statement: each written only if its row is still the version it was
+   * read at (`xmin`, the transaction that wrote it: any later write, even of the same values, changes it), and its
+   * refund (where there is one) inserted with it. Answers the positions written.
    */
   saveTradesIfUnchanged: {
     name: 'mapi_save_trades_if_unchanged',
     text:
-      `with v as (select * from unnest(${arrayParameters([...TRADE_COLUMNS, ...TRADE_COLUMNS, ...REFUND_COLUMNS, ['ord', 'int']])}) ` +
-      `as v(${[...TRADE_COLUMNS.map(([c]) => `a_${c}`), ...TRADE_COLUMNS.map(([c]) => `b_${c}`), ...REFUND_COLUMNS.map(([c]) => `r_${c}`), 'ord'].join(', ')})), ` +
+      `with v as (select * from unnest(${arrayParameters([...TRADE_COLUMNS, ['version', 'text'], ...REFUND_COLUMNS, ['ord', 'int']])}) ` +
+      `as v(${[...TRADE_COLUMNS.map(([c]) => `a_${c}`), 'version', ...REFUND_COLUMNS.map(([c]) => `r_${c}`), 'ord'].join(', ')})), ` +
       `u as (update trades t set (${TRADE_SELECT}, updated_at) = (${TRADE_COLUMNS.map(([c]) => `v.a_${c}`).join(', ')}, now()) from v ` +
-      'where t.partner = v.a_partner and t.partner_trans_id = v.a_partner_trans_id ' +
-      `and (${TRADE_COLUMNS.map(([c]) => `t.${c}`).join(', ')}) is not distinct from (${TRADE_COLUMNS.map(([c]) => `v.b_${c}`).join(', ')}) returning v.ord), ` +
+      'where t.partner = v.a_partner and t.partner_trans_id = v.a_partner_trans_id and t.xmin = v.version::xid returning v.ord), ' +
       `r as (insert into refunds (${REFUND_SELECT}) select ${REFUND_COLUMNS.map(([c]) => `v.r_${c}`).join(', ')} from v join u on u.ord = v.ord where v.r_partner is not null) ` +
       'select ord from u',
   },
@@ -216,12 +222,9 @@ function createTradeTx(tx: Tx): TradeTx {
       // The read comes after the lock, in a statement of its own: it takes its own snapshot, so it sees what the
       // lock's previous holder committed (one statement with both would read from before the lock was granted).
       await lock(partner, partnerTransId);
-      const [row] = await run<Record<string, unknown>>(STATEMENTS.tradeAndRefund, [partner, partnerTransId, partnerRefundId]);
-      const side = (prefix: string) => Object.fromEntries(Object.entries(row!).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-      return {
-        trade: row!.t_partner === null ? null : tradeFromRow(side('t_') as unknown as TradeRow),
-        refund: row!.r_partner === null ? null : refundFromRow(side('r_') as unknown as RefundRow),
-      };
+      const [row] = await run<SideBySide>(STATEMENTS.tradeAndRefund, [partner, partnerTransId, partnerRefundId]);
+      const { trade, refund } = splitSideBySide(row!);
+      return { trade: trade && tradeFromRow(trade), refund };
     },
     findTradeByPartnerTransId: (partner, partnerTransId) => one(run, STATEMENTS.tradeByPartnerTransId, [partner, partnerTransId], tradeFromRow),
     findTradeByAlipayTransId: (partner, alipayTransId) => one(run, STATEMENTS.tradeByAlipayTransId, [partner, alipayTransId], tradeFromRow),
@@ -246,6 +249,22 @@ function createTradeTx(tx: Tx): TradeTx {
   return trades;
 }
 
+/** a row of TRADE_AND_REFUND_SELECT */
+type SideBySide = Record<string, unknown>;
+
+/** a trade row (with its row version) and a refund from one row of TRADE_AND_REFUND_SELECT, each null when absent */
+function splitSideBySide(row: SideBySide): { trade: (TradeRow & { row_version: string }) | null; refund: Refund | null } {
+  const side = (prefix: string, columns: Array<[string, string]>) => {
+    const out: Record<string, unknown> = {};
+    for (const [c] of columns) out[c] = row[prefix + c];
+    return out;
+  };
+  return {
+    trade: row.t_partner === null ? null : ({ ...side('t_', TRADE_COLUMNS), row_version: row.t_row_version } as TradeRow & { row_version: string }),
+    refund: row.r_partner === null ? null : refundFromRow(side('r_', REFUND_COLUMNS) as unknown as RefundRow),
+  };
+}
+
 /** a map key for a pair of strings, unambiguous whatever the strings hold */
 const pairKey = (a: string, b: string): string => JSON.stringify([a, b]);
 
@@ -259,7 +278,7 @@ interface Ref {
 function findByPairs(table: 'trades' | 'refunds', column: string): Prepared & { column: string } {
   return {
     name: `mapi_find_${table}_by_${column}`,
-    text: `select ${(table === 'trades' ? TRADE_COLUMNS : REFUND_COLUMNS).map(([c]) => `t.${c}`).join(', ')} from unnest($1::text[], $2::text[]) as k(partner, id) join ${table} t on t.partner = k.partner and t.${column} = k.id`,
+    text: `select ${(table === 'trades' ? [...TRADE_COLUMNS, ['xmin::text as row_version']] : REFUND_COLUMNS).map(([c]) => `t.${c}`).join(', ')} from unnest($1::text[], $2::text[]) as k(partner, id) join ${table} t on t.partner = k.partner and t.${column} = k.id`,
     column,
   };
 }
@@ -268,6 +287,14 @@ const FIND_EACH = {
   tradeByPartnerTransId: findByPairs('trades', 'partner_trans_id'),
   tradeByAlipayTransId: findByPairs('trades', 'alipay_trans_id'),
   refund: findByPairs('refunds', 'partner_refund_id'),
+  /** one row a key, in the keys' order: the trade by partner_trans_id and the refund by partner_refund_id, in one snapshot */
+  tradeAndRefund: {
+    name: 'mapi_find_trades_and_refunds',
+    text:
+      `select ${TRADE_AND_REFUND_SELECT} from unnest($1::text[], $2::text[], $3::text[]) with ordinality as k(partner, trans_id, refund_id, ord) ` +
+      'left join trades t on t.partner = k.partner and t.partner_trans_id = k.trans_id ' +
+      'left join refunds r on r.partner = k.partner and r.partner_refund_id = k.refund_id order by k.ord',
+  } satisfies Prepared,
 };
 
 /** One row per ref, found by (partner, column) with one statement for the whole batch. */
@@ -280,13 +307,16 @@ async function findEach<Row extends { partner: string }>(db: Knex, statement: Pr
 
 interface CompareAndSet {
   before: Trade;
+  /** the row version `before` was read at; null when this reader did not read it */
+  version: string | null;
   after: Trade;
   refund: Refund | null;
 }
 
 /**
  * Many compare-and-set writes in one statement (one commit for them all). A trade named twice in one batch is
- * written at most once: the later ones answer false (changed meanwhile), as they would have a moment later.
+ * written at most once: the later ones answer false (changed meanwhile), as they would have a moment later. A
+ * write whose `before` has no version (this reader did not read it) answers false without a statement.
  */
 async function saveTradesIfUnchanged(db: Knex, writes: CompareAndSet[]): Promise<boolean[]> {
   const seen = new Set<string>();
@@ -296,14 +326,15 @@ async function saveTradesIfUnchanged(db: Knex, writes: CompareAndSet[]): Promise
     if (write.after.partner !== write.before.partner || write.after.partnerTransId !== write.before.partnerTransId) {
       throw new Error('compare-and-set: the trade written must be the trade read');
     }
-    if (seen.has(key)) return;
+    if (write.version === null || seen.has(key)) return;
     seen.add(key);
     included.push(i);
   });
+  if (included.length === 0) return writes.map(() => false);
   const chosen = included.map((i) => writes[i]!);
   const values = [
     ...columnArrays(TRADE_COLUMNS, chosen.map((write) => tradeToRow(write.after))),
-    ...columnArrays(TRADE_COLUMNS, chosen.map((write) => tradeToRow(write.before))),
+    chosen.map((write) => write.version),
     ...columnArrays(REFUND_COLUMNS, chosen.map((write) => (write.refund ? refundToRow(write.refund) : null))),
     included,
   ];
@@ -316,18 +347,34 @@ async function saveTradesIfUnchanged(db: Knex, writes: CompareAndSet[]): Promise
  * (coalesce.ts) into one prepared statement (prepared.ts): a new pay is still committed before its caller hears `true`.
  */
 function coalescedReader(db: Knex): TradeReader {
-  const byPartnerTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, FIND_EACH.tradeByPartnerTransId, refs));
-  const byAlipayTransId = new Coalescer((refs: Ref[]) => findEach<TradeRow>(db, FIND_EACH.tradeByAlipayTransId, refs));
+  type VersionedRow = TradeRow & { row_version: string };
+  const byPartnerTransId = new Coalescer((refs: Ref[]) => findEach<VersionedRow>(db, FIND_EACH.tradeByPartnerTransId, refs));
+  const byAlipayTransId = new Coalescer((refs: Ref[]) => findEach<VersionedRow>(db, FIND_EACH.tradeByAlipayTransId, refs));
   const refunds = new Coalescer((refs: Ref[]) => findEach<RefundRow>(db, FIND_EACH.refund, refs));
+  const tradesAndRefunds = new Coalescer(async (keys: Array<{ partner: string; partnerTransId: string; partnerRefundId: string }>) => {
+    const values = [keys.map((k) => k.partner), keys.map((k) => k.partnerTransId), keys.map((k) => k.partnerRefundId)];
+    return (await runPrepared<SideBySide>(db, FIND_EACH.tradeAndRefund, values)).map(splitSideBySide);
+  });
   const inserts = new Coalescer((trades: Trade[]) => insertNewTrades((statement, values) => runPrepared(db, statement, values), trades));
   const compareAndSet = new Coalescer((writes: CompareAndSet[]) => saveTradesIfUnchanged(db, writes));
+  // the row version each trade this reader answered was read at: what its compare-and-set compares
+  const versions = new WeakMap<Trade, string>();
+  const versioned = (row: VersionedRow | null | undefined): Trade | null => {
+    if (!row) return null;
+    const trade = tradeFromRow(row);
+    versions.set(trade, row.row_version);
+    return trade;
+  };
+  const compare = (before: Trade, after: Trade, refund: Refund | null) => compareAndSet.load({ before, version: versions.get(before) ?? null, after, refund });
   return {
-    findTradeByPartnerTransId: (partner, id) => byPartnerTransId.load({ partner, id }).then((row) => (row ? tradeFromRow(row) : null)),
-    findTradeByAlipayTransId: (partner, id) => byAlipayTransId.load({ partner, id }).then((row) => (row ? tradeFromRow(row) : null)),
+    findTradeByPartnerTransId: (partner, id) => byPartnerTransId.load({ partner, id }).then(versioned),
+    findTradeByAlipayTransId: (partner, id) => byAlipayTransId.load({ partner, id }).then(versioned),
     findRefund: (partner, id) => refunds.load({ partner, id }).then((row) => (row ? refundFromRow(row) : null)),
+    findTradeAndRefund: (partner, partnerTransId, partnerRefundId) =>
+      tradesAndRefunds.load({ partner, partnerTransId, partnerRefundId }).then(({ trade, refund }) => ({ trade: versioned(trade), refund })),
     insertTradeIfAbsent: (trade) => inserts.load(trade),
-    saveTradeIfUnchanged: (before, after) => compareAndSet.load({ before, after, refund: null }),
-    saveTradeAndRefundIfUnchanged: (before, after, refund) => compareAndSet.load({ before, after, refund }),
+    saveTradeIfUnchanged: (before, after) => compare(before, after, null),
+    saveTradeAndRefundIfUnchanged: (before, after, refund) => compare(before, after, refund),
   };
 }
 

@@ -295,35 +295,66 @@ describe('the reader: what concurrent requests read and insert outside a transac
     assert.deepEqual(refunds, [makeRefund({ partnerTransId: 'N-1', alipayTransId: nth(1).alipayTransId }), null, null]);
   });
 
-  test('compare-and-set: a trade is written only while its row is still as it was read', async () => {
-    const before = nth(1);
-    await stores.trades.transaction((tx) => tx.saveTrade(before));
+  test('compare-and-set: a trade is written only while its row is still as this reader read it', async () => {
+    const r = stores.trades.reader;
+    await stores.trades.transaction((tx) => tx.saveTrade(nth(1)));
+    const before = (await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))!;
     const after = { ...before, refunded: 50, state: 'TRADE_SUCCESS' as const };
-    assert.equal(await stores.trades.reader.saveTradeIfUnchanged(before, after), true);
-    assert.deepEqual(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
+    assert.equal(await r.saveTradeIfUnchanged(before, after), true);
+    assert.deepEqual(await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
     // `before` is stale now: the write is refused and the row stays
-    assert.equal(await stores.trades.reader.saveTradeIfUnchanged(before, { ...before, refunded: 99 }), false);
-    // so is a read that differs in a column that may be null (closed_at) or is JSON (pending)
-    assert.equal(await stores.trades.reader.saveTradeIfUnchanged({ ...after, closedAt: new Date() }, { ...after, refunded: 99 }), false);
-    assert.equal(await stores.trades.reader.saveTradeIfUnchanged({ ...after, pending: { settleTo: 'TRADE_SUCCESS', settleAfterQueries: 1, settleAfterSeconds: null } }, { ...after, refunded: 99 }), false);
-    assert.deepEqual(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
-    assert.equal(await stores.trades.reader.saveTradeIfUnchanged(nth(2), nth(2, { refunded: 1 })), false, 'a trade that does not exist');
+    assert.equal(await r.saveTradeIfUnchanged(before, { ...before, refunded: 99 }), false);
+    // a trade it did not read itself (built by hand, equal to the row) is refused too: nothing vouches for it
+    assert.equal(await r.saveTradeIfUnchanged({ ...after }, { ...after, refunded: 99 }), false);
+    // a write by anyone else after the read, even of the very same values, makes the read stale
+    const read = (await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))!;
+    await stores.trades.transaction((tx) => tx.saveTrade(after));
+    assert.equal(await r.saveTradeIfUnchanged(read, { ...after, refunded: 99 }), false);
+    // read by alipay_trans_id, it is as good a read
+    const byAlipayId = (await r.findTradeByAlipayTransId(TEST_PARTNER, after.alipayTransId))!;
+    assert.equal(await r.saveTradeIfUnchanged(byAlipayId, { ...after, refunded: 60 }), true);
+    assert.equal((await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))?.refunded, 60);
+    assert.equal(await r.saveTradeIfUnchanged(nth(2), nth(2, { refunded: 1 })), false, 'a trade that does not exist');
   });
 
   test('compare-and-set with a refund: both rows or neither; a refund id already taken fails with a unique violation', async () => {
-    const before = nth(1, { pending: { settleTo: 'TRADE_SUCCESS', settleAfterQueries: 2, settleAfterSeconds: null } });
-    await stores.trades.transaction((tx) => tx.saveTrade(before));
+    const r = stores.trades.reader;
+    await stores.trades.transaction((tx) => tx.saveTrade(nth(1, { pending: { settleTo: 'TRADE_SUCCESS', settleAfterQueries: 2, settleAfterSeconds: null } })));
+    const before = (await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))!;
     const refund = makeRefund({ partnerRefundId: 'R-9', partnerTransId: 'N-1', alipayTransId: before.alipayTransId, amount: 10 });
     const after = { ...before, refunded: 10 };
-    assert.equal(await stores.trades.reader.saveTradeAndRefundIfUnchanged(before, after, refund), true);
-    assert.deepEqual(await stores.trades.reader.findRefund(TEST_PARTNER, 'R-9'), refund);
+    assert.equal(await r.saveTradeAndRefundIfUnchanged(before, after, refund), true);
+    assert.deepEqual(await r.findRefund(TEST_PARTNER, 'R-9'), refund);
     // stale: neither written
     const other = { ...refund, partnerRefundId: 'R-10' };
-    assert.equal(await stores.trades.reader.saveTradeAndRefundIfUnchanged(before, { ...before, refunded: 20 }, other), false);
-    assert.equal(await stores.trades.reader.findRefund(TEST_PARTNER, 'R-10'), null);
+    assert.equal(await r.saveTradeAndRefundIfUnchanged(before, { ...before, refunded: 20 }, other), false);
+    assert.equal(await r.findRefund(TEST_PARTNER, 'R-10'), null);
     // current, but the refund id is taken: the statement fails whole
-    await assert.rejects(stores.trades.reader.saveTradeAndRefundIfUnchanged(after, { ...after, refunded: 20 }, refund), (error) => pgCode(error) === '23505');
-    assert.deepEqual(await stores.trades.reader.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
+    const current = (await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))!;
+    await assert.rejects(r.saveTradeAndRefundIfUnchanged(current, { ...current, refunded: 20 }, refund), (error) => pgCode(error) === '23505');
+    assert.deepEqual(await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
+  });
+
+  test('the trade and its refund read together: each side, or null, per key; a read as good as the trade read alone', async () => {
+    const r = stores.trades.reader;
+    await stores.trades.transaction((tx) => tx.saveTrade(nth(1)));
+    await stores.trades.transaction((tx) => tx.insertRefund(makeRefund({ partnerRefundId: 'R-1', partnerTransId: 'N-1', alipayTransId: nth(1).alipayTransId })));
+    const answers = await Promise.all([
+      r.findTradeAndRefund(TEST_PARTNER, 'N-1', 'R-1'),
+      r.findTradeAndRefund(TEST_PARTNER, 'N-1', 'R-2'),
+      r.findTradeAndRefund(TEST_PARTNER, 'N-9', 'R-1'),
+      r.findTradeAndRefund('other', 'N-1', 'R-1'),
+    ]);
+    const refund = makeRefund({ partnerRefundId: 'R-1', partnerTransId: 'N-1', alipayTransId: nth(1).alipayTransId });
+    assert.deepEqual(answers, [
+      { trade: nth(1), refund },
+      { trade: nth(1), refund: null },
+      { trade: null, refund },
+      { trade: null, refund: null },
+    ]);
+    assert.equal(await r.saveTradeIfUnchanged(answers[0]!.trade!, nth(1, { refunded: 3 })), true);
+    assert.equal(await r.saveTradeIfUnchanged(answers[1]!.trade!, nth(1, { refunded: 4 })), false, 'read at the same version, now stale');
+    assert.equal((await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))?.refunded, 3);
   });
 
   test('compare-and-set writes at once go together: each trade written once, a taken refund id fails only its own', async () => {
@@ -331,11 +362,12 @@ describe('the reader: what concurrent requests read and insert outside a transac
     await stores.trades.transaction((tx) => tx.insertRefund(makeRefund({ partnerRefundId: 'TAKEN', partnerTransId: 'N-9' })));
     const r = stores.trades.reader;
     const refundOf = (i: number, id: string) => makeRefund({ partnerRefundId: id, partnerTransId: `N-${i}`, alipayTransId: nth(i).alipayTransId, amount: 5 });
+    const [t1a, t1b, t2, t3] = await Promise.all(['N-1', 'N-1', 'N-2', 'N-3'].map(async (id) => (await r.findTradeByPartnerTransId(TEST_PARTNER, id))!));
     const results = await Promise.allSettled([
-      r.saveTradeAndRefundIfUnchanged(nth(1), nth(1, { refunded: 5 }), refundOf(1, 'A')),
-      r.saveTradeAndRefundIfUnchanged(nth(1), nth(1, { refunded: 5 }), refundOf(1, 'B')),
-      r.saveTradeIfUnchanged(nth(2), nth(2, { state: 'TRADE_CLOSED' })),
-      r.saveTradeAndRefundIfUnchanged(nth(3), nth(3, { refunded: 5 }), refundOf(3, 'TAKEN')),
+      r.saveTradeAndRefundIfUnchanged(t1a!, nth(1, { refunded: 5 }), refundOf(1, 'A')),
+      r.saveTradeAndRefundIfUnchanged(t1b!, nth(1, { refunded: 5 }), refundOf(1, 'B')),
+      r.saveTradeIfUnchanged(t2!, nth(2, { state: 'TRADE_CLOSED' })),
+      r.saveTradeAndRefundIfUnchanged(t3!, nth(3, { refunded: 5 }), refundOf(3, 'TAKEN')),
     ]);
     assert.deepEqual(results.map((x) => (x.status === 'fulfilled' ? x.value : pgCode(x.reason))), [true, false, true, '23505']);
     assert.equal((await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))?.refunded, 5);
