@@ -1,4 +1,4 @@
-// npm run bench:profile -- --workload pay — one workload of bench:peers against a mapi-mock started with
+// npm run bench:profile -- --workload pay [--postgres --workers 2] — one workload of bench:peers against a mapi-mock started with
 // `node --cpu-prof`: where the server's main thread spends its time (by area and by function), and how the CPU
 // of the whole run splits between the Node process and its PostgreSQL. Not a test: it prints figures.
 import { execFileSync } from 'node:child_process';
@@ -16,6 +16,9 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     out: { type: 'string', default: 'bench/out/profile' },
+    // on the PostgreSQL server of DATABASE_URL (a database made for the run) instead of the embedded one
+    postgres: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
   },
 });
 const PORT = Number(process.env.BENCH_PORT ?? 18300) + 7;
@@ -27,6 +30,15 @@ const WORKLOADS: Record<string, { body: (i: number) => string; resultCode: strin
   refund: { body: (i) => refundForm(`T${run}-${i % 2000}`, `F${run}-${i}`), resultCode: 'SUCCESS', needsTrades: true },
 };
 
+/** a database of its own on the server of DATABASE_URL, dropped after the run */
+async function serverDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('--postgres needs DATABASE_URL');
+  const { createDatabase, dropDatabase } = await import('../../src/store/db.ts');
+  const name = `mapi_profile_${process.pid}`;
+  return { url: await createDatabase(url, name), drop: () => dropDatabase(url, name) };
+}
+
 async function main(): Promise<void> {
   const workload = WORKLOADS[args.workload];
   if (!workload) throw new Error(`--workload is one of ${Object.keys(WORKLOADS).join(', ')}`);
@@ -35,7 +47,8 @@ async function main(): Promise<void> {
   // the load run on the monotonic clock (µs), which the profile's sample times are on too
   const window: bigint[] = [0n, 0n];
   const dataDir = mkdtempSync(join(tmpdir(), 'mapi-bench-prof-'));
-  const mock = await startMapiMock(PORT, { DATA_DIR: dataDir, DATABASE_URL: '' }, false, ['--cpu-prof', `--cpu-prof-dir=${out}`]);
+  const server = args.postgres ? await serverDatabase() : null;
+  const mock = await startMapiMock(PORT, { DATA_DIR: dataDir, DATABASE_URL: server?.url ?? '', WORKERS: args.workers }, false, ['--cpu-prof', `--cpu-prof-dir=${out}`]);
   try {
     const connections = Number(args.connections);
     if (workload.needsTrades) {
@@ -55,6 +68,7 @@ async function main(): Promise<void> {
     for (const [name, s] of cpu) console.log(`  ${name}: ${((s / f.requests) * 1e6).toFixed(0)} µs per request`);
   } finally {
     await mock.stop();
+    await server?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
   // the main thread's profile is the largest
