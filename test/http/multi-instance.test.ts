@@ -72,6 +72,29 @@ test('a partner added on one instance can pay on the other; trades are shared', 
   assert.equal(queried.fields.alipay_trans_status, 'TRADE_SUCCESS');
 });
 
+test('refunds of one trade sent to both instances at once never over-refund, and a retried refund id is made once', async () => {
+  const pay = payParams({ trans_amount: '1.00' });
+  assert.equal((await call(one.app, pay)).fields.result_code, 'SUCCESS');
+  const refund = (id: string) => ({
+    service: 'alipay.acquire.overseas.spot.refund', partner_trans_id: pay.partner_trans_id!,
+    partner_refund_id: `${pay.partner_trans_id}-${id}`, refund_amount: '0.10', currency: 'USD',
+  });
+  // 16 refund ids of 0.10 (10 fit in 1.00), each sent to both instances: 32 requests at once
+  const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => [call(one.app, refund(`C${i}`)), call(two.app, refund(`C${i}`))]).flat());
+  const made = new Set<string>();
+  for (let i = 0; i < 16; i++) {
+    const [a, b] = [answers[2 * i]!, answers[2 * i + 1]!];
+    // the two answers to one id agree: both made it, or both refused it
+    assert.equal(a.fields.result_code, b.fields.result_code, `refund C${i}`);
+    if (a.fields.result_code === 'SUCCESS') made.add(`C${i}`);
+  }
+  assert.equal(made.size, 10);
+  const [trade] = await one.ctx.stores.trades.listTrades({ partnerTransId: pay.partner_trans_id! });
+  assert.deepEqual([trade!.refunded, trade!.state], [100, 'TRADE_CLOSED']);
+  const stored = await two.ctx.stores.trades.listRefunds(PARTNER, pay.partner_trans_id!);
+  assert.deepEqual(new Set(stored.map((r) => r.partnerRefundId.slice(pay.partner_trans_id!.length + 1))), made);
+});
+
 test('a case started on one instance is armed on the other, and graded from what either answered', async () => {
   const [casesOne, casesTwo] = [one.ctx.cases, two.ctx.cases];
   const started = await casesOne.start(PARTNER, 'pay-failed');
