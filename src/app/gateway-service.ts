@@ -65,7 +65,7 @@ export class GatewayService {
     entry.response = answer.reset ? '(connection dropped: fault reset)' : answer.xml;
     entry.latencyMs = performance.now() - started + answer.delayMs;
     this.deps.requestLog.append(entry);
-    return { ...answer, ruleId: entry.ruleId, requestId: entry.id, log: entry };
+    return withEntry(answer, entry);
   }
 
   /** A body over the limit: the XML gateway error with HTTP 413, logged like any other request. */
@@ -75,7 +75,7 @@ export class GatewayService {
     entry.error = answer.error;
     entry.response = answer.xml;
     this.deps.requestLog.append(entry);
-    return { ...answer, ruleId: null, requestId: entry.id, log: entry };
+    return withEntry(answer, entry);
   }
 
   private async process(request: GatewayRequest, entry: RequestLogEntry): Promise<Answer> {
@@ -93,7 +93,9 @@ export class GatewayService {
     if (!read.ok) return errorAnswer(read.error);
     const { params, charset } = read.request;
     entry.charset = charset;
-    entry.params = { ...params };
+    // nothing changes the decoded parameters after readRequest: the entry keeps them as they are (a copy of this
+    // null-prototype object cost ~2.5 µs a request)
+    entry.params = params;
     entry.service = params.service ?? null;
     entry.partner = params.partner ?? null;
     entry.partnerAt = this.deps.clock.now(entry.partner);
@@ -117,6 +119,15 @@ export class GatewayService {
     }
     return answer;
   }
+}
+
+/**
+ * The answer with what identifies its log entry. Written out: in V8 11 (Node 20) `{ ...answer, ruleId, ... }`, a
+ * spread that adds keys, costs ~2 µs against ~0.1 µs.
+ */
+function withEntry(answer: Answer, entry: RequestLogEntry): GatewayAnswer {
+  const { status, contentType, body, xml, delayMs, reset, isSuccess, resultCode, error } = answer;
+  return { status, contentType, body, xml, delayMs, reset, isSuccess, resultCode, error, ruleId: entry.ruleId, requestId: entry.id, log: entry };
 }
 
 /** A log entry for a request, before anything about it is known. */

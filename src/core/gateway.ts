@@ -34,7 +34,7 @@ export function readRequest(query: RawPair[], body: RawPair[]): ReadResult {
   try {
     const { charset } = findCharset(query, body);
     const decoded = decodePairs(query.length === 0 ? body : body.length === 0 ? query : [...query, ...body], charset);
-    return { ok: true, request: { ...decoded, charset } };
+    return { ok: true, request: { params: decoded.params, order: decoded.order, charset } };
   } catch (error) {
     if (error instanceof FormError) return { ok: false, error: error.code, message: error.message };
     throw error;

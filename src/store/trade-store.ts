@@ -254,13 +254,12 @@ type SideBySide = Record<string, unknown>;
 
 /** a trade row (with its row version) and a refund from one row of TRADE_AND_REFUND_SELECT, each null when absent */
 function splitSideBySide(row: SideBySide): { trade: (TradeRow & { row_version: string }) | null; refund: Refund | null } {
-  const side = (prefix: string, columns: Array<[string, string]>) => {
-    const out: Record<string, unknown> = {};
-    for (const [c] of columns) out[c] = row[prefix + c];
-    return out;
+  const side = (prefix: string, columns: Array<[string, string]>, also: Record<string, unknown> = {}) => {
+    for (const [c] of columns) also[c] = row[prefix + c];
+    return also;
   };
   return {
-    trade: row.t_partner === null ? null : ({ ...side('t_', TRADE_COLUMNS), row_version: row.t_row_version } as TradeRow & { row_version: string }),
+    trade: row.t_partner === null ? null : (side('t_', TRADE_COLUMNS, { row_version: row.t_row_version }) as unknown as TradeRow & { row_version: string }),
     refund: row.r_partner === null ? null : refundFromRow(side('r_', REFUND_COLUMNS) as unknown as RefundRow),
   };
 }

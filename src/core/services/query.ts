@@ -24,12 +24,7 @@ function executeQuery(input: ExecuteInput): ExecuteResult {
   }
   return {
     resultCode: 'SUCCESS',
-    fields: {
-      ...tradeFields(trade),
-      alipay_trans_status: trade.state,
-      out_trade_no: trade.partnerTransId,
-      result_code: 'SUCCESS',
-    },
+    fields: Object.assign(tradeFields(trade), { alipay_trans_status: trade.state, out_trade_no: trade.partnerTransId, result_code: 'SUCCESS' }),
     ...(counts ? { trade } : {}),
   };
 }

@@ -44,7 +44,7 @@ function pendingAnswer(trade: Trade): ExecuteResult {
 }
 
 function successAnswer(trade: Trade): ExecuteResult {
-  return { resultCode: 'SUCCESS', fields: { ...tradeFields(trade), result_code: 'SUCCESS' } };
+  return { resultCode: 'SUCCESS', fields: Object.assign(tradeFields(trade), { result_code: 'SUCCESS' }) };
 }
 
 /** the same partner_trans_id again: the existing trade's real status, never a second trade */
@@ -92,7 +92,7 @@ function executePay(input: ExecuteInput): ExecuteResult {
     notifyCharset: param(params, 'notify_url') === undefined ? null : (normalizeCharset(params._input_charset ?? '') ?? 'gbk'),
   };
   const answer = input.pending ? pendingAnswer(trade) : successAnswer(trade);
-  return { ...answer, trade };
+  return { resultCode: answer.resultCode, fields: answer.fields, trade };
 }
 
 export const spotPay: ServiceDefinition = {
