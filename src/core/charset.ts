@@ -25,8 +25,9 @@ export function charsetLabel(charset: Charset): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes bytes in a charset; null when they are not valid in it. */
-export function decodeStrict(bytes: Uint8Array, charset: Charset): string | null {
+/** Decodes bytes in a charset; null when they are not valid in it. Text (ASCII read already) is itself. */
+export function decodeStrict(bytes: Uint8Array | string, charset: Charset): string | null {
+  if (typeof bytes === 'string') return bytes;
   // a view, not a copy (Buffer.from(bytes) copied each name and value: ~7 µs of a 15-parameter request)
   if (isAscii(bytes)) return asBuffer(bytes).toString('latin1');
   if (charset === 'utf-8') {

@@ -49,8 +49,23 @@ test('readRequest merges URL and body and answers errors instead of throwing', (
   assert.deepEqual(conflict.ok ? null : conflict.error, 'ILLEGAL_ARGUMENT');
 });
 
-test('a NUL character is ILLEGAL_ARGUMENT', () => {
+test('a NUL character is ILLEGAL_ARGUMENT, escaped or raw', () => {
   assert.throws(() => decodePairs(pairs('trans_name=a%00b'), 'utf-8'), (e: unknown) => e instanceof FormError && e.code === 'ILLEGAL_ARGUMENT');
+  assert.throws(() => decodePairs(pairs('trans_name=a\0b'), 'utf-8'), (e: unknown) => e instanceof FormError && e.code === 'ILLEGAL_ARGUMENT');
+});
+
+test('raw (unescaped) bytes beside plain ASCII pairs: each decoded in the charset the URL or the body names', () => {
+  // a body of raw GBK, as a Java till writes it: 咖啡 unescaped, the rest plain ASCII
+  const gbkBody = Buffer.concat([Buffer.from('_input_charset=gbk&trans_name=', 'latin1'), Buffer.from([0xbf, 0xa7, 0xb7, 0xc8]), Buffer.from('&x=1', 'latin1')]);
+  const gbk = readRequest([], parseUrlEncoded(gbkBody));
+  assert.ok(gbk.ok);
+  assert.deepEqual([gbk.request.charset, gbk.request.params.trans_name, gbk.request.params.x], ['gbk', '咖啡', '1']);
+  // the charset named in a plain ASCII query string governs the raw UTF-8 body
+  const utf8 = readRequest(pairs('_input_charset=utf-8'), parseUrlEncoded(Buffer.from('trans_name=中&y=2', 'utf8')));
+  assert.ok(utf8.ok);
+  assert.deepEqual([utf8.request.charset, utf8.request.params.trans_name, utf8.request.params.y], ['utf-8', '中', '2']);
+  // and raw bytes invalid in it are refused, as escaped ones are
+  assert.deepEqual(readRequest(pairs('_input_charset=utf-8'), parseUrlEncoded(Buffer.from([0x6e, 0x3d, 0xff]))).ok, false);
 });
 
 test('percentEncode: unreserved bytes as they are, the rest %XX, and a space as + when asked; parseUrlEncoded reads it back', () => {
