@@ -141,12 +141,16 @@ const TRADE_SELECT = TRADE_COLUMNS.map(([c]) => c).join(', ');
 const REFUND_SELECT = REFUND_COLUMNS.map(([c]) => c).join(', ');
 const TRADE_INSERT = `insert into trades (${TRADE_SELECT}, updated_at) values (${parameters(TRADE_COLUMNS)}, now())`;
 const TRADE_UPSERT = `${TRADE_INSERT} on conflict (partner, partner_trans_id) do update set ${[...TRADE_COLUMNS.map(([c]) => c), 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
-/** a trade's columns (t_*, and its row version) and a refund's (r_*) side by side: one row of a left join of both */
+/**
+ * A trade's columns (as they are, and its row version) and a refund's (r_*) side by side: one row of a left join of
+ * both. The trade's side is a trade row as it comes; only the refund's, when there is one, is renamed back.
+ */
 const TRADE_AND_REFUND_SELECT = [
-  ...TRADE_COLUMNS.map(([c]) => `t.${c} as t_${c}`),
-  't.xmin::text as t_row_version',
+  ...TRADE_COLUMNS.map(([c]) => `t.${c}`),
+  't.xmin::text as row_version',
   ...REFUND_COLUMNS.map(([c]) => `r.${c} as r_${c}`),
 ].join(', ');
+const REFUND_ALIASES = REFUND_COLUMNS.map(([c]) => [c, `r_${c}`] as const);
 const REFUND_INSERT = (from: number) => `insert into refunds (${REFUND_SELECT}) values (${parameters(REFUND_COLUMNS, from)})`;
 
 const STATEMENTS = {
@@ -254,14 +258,13 @@ type SideBySide = Record<string, unknown>;
 
 /** a trade row (with its row version) and a refund from one row of TRADE_AND_REFUND_SELECT, each null when absent */
 function splitSideBySide(row: SideBySide): { trade: (TradeRow & { row_version: string }) | null; refund: Refund | null } {
-  const side = (prefix: string, columns: Array<[string, string]>, also: Record<string, unknown> = {}) => {
-    for (const [c] of columns) also[c] = row[prefix + c];
-    return also;
-  };
-  return {
-    trade: row.t_partner === null ? null : (side('t_', TRADE_COLUMNS, { row_version: row.t_row_version }) as unknown as TradeRow & { row_version: string }),
-    refund: row.r_partner === null ? null : refundFromRow(side('r_', REFUND_COLUMNS) as unknown as RefundRow),
-  };
+  let refund: Refund | null = null;
+  if (row.r_partner !== null) {
+    const side: Record<string, unknown> = {};
+    for (const [column, alias] of REFUND_ALIASES) side[column] = row[alias];
+    refund = refundFromRow(side as unknown as RefundRow);
+  }
+  return { trade: row.partner === null ? null : (row as unknown as TradeRow & { row_version: string }), refund };
 }
 
 /** a map key for a pair of strings, unambiguous whatever the strings hold */
