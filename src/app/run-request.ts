@@ -45,8 +45,8 @@ type Mode = { kind: 'read' | 'optimistic'; reader: TradeReader } | { kind: 'lock
  * never create two trades or over-refund. A query that changes nothing (the usual case) is answered from a plain
  * read. A refund, a cancel or a query that settles a trade first tries without a transaction: the trade and the
  * refund read in one statement (coalesced with other requests'), then one statement that writes only if the trade's
- * row is still the version read (and a refund id already taken fails it). When that does not hold, or a rule's use must be taken, the request
- * is decided again in one transaction under a lock on the trade.
+ * row is still the version read (and a refund id already taken fails it). When that does not hold, or a rule's use
+ * must be taken, the request is decided again in one transaction under a lock on the trade.
  */
 export async function runRequest(
   deps: { trades: TradeStore; rules: RuleService },

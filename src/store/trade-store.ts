@@ -256,15 +256,18 @@ function createTradeTx(tx: Tx): TradeTx {
 /** a row of TRADE_AND_REFUND_SELECT */
 type SideBySide = Record<string, unknown>;
 
+/** a trade row with the version (`xmin`) it was read at */
+type VersionedRow = TradeRow & { row_version: string };
+
 /** a trade row (with its row version) and a refund from one row of TRADE_AND_REFUND_SELECT, each null when absent */
-function splitSideBySide(row: SideBySide): { trade: (TradeRow & { row_version: string }) | null; refund: Refund | null } {
+function splitSideBySide(row: SideBySide): { trade: VersionedRow | null; refund: Refund | null } {
   let refund: Refund | null = null;
   if (row.r_partner !== null) {
     const side: Record<string, unknown> = {};
     for (const [column, alias] of REFUND_ALIASES) side[column] = row[alias];
     refund = refundFromRow(side as unknown as RefundRow);
   }
-  return { trade: row.partner === null ? null : (row as unknown as TradeRow & { row_version: string }), refund };
+  return { trade: row.partner === null ? null : (row as unknown as VersionedRow), refund };
 }
 
 /** a map key for a pair of strings, unambiguous whatever the strings hold */
@@ -349,7 +352,6 @@ async function saveTradesIfUnchanged(db: Knex, writes: CompareAndSet[]): Promise
  * (coalesce.ts) into one prepared statement (prepared.ts): a new pay is still committed before its caller hears `true`.
  */
 function coalescedReader(db: Knex): TradeReader {
-  type VersionedRow = TradeRow & { row_version: string };
   const byPartnerTransId = new Coalescer((refs: Ref[]) => findEach<VersionedRow>(db, FIND_EACH.tradeByPartnerTransId, refs));
   const byAlipayTransId = new Coalescer((refs: Ref[]) => findEach<VersionedRow>(db, FIND_EACH.tradeByAlipayTransId, refs));
   const refunds = new Coalescer((refs: Ref[]) => findEach<RefundRow>(db, FIND_EACH.refund, refs));
