@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Figures, measure } from './load.ts';
 import { customRules, payForm, queryForm, refundForm, staticAnswer } from './requests.ts';
-import { PEERS, type Target, installPeers, startBareNode, startMapiMock, startMountebank, startWireMock, treeCpuSeconds, treeMemoryMb } from './targets.ts';
+import { PEERS, type Target, installPeers, serverDatabase, startBareNode, startMapiMock, startMountebank, startWireMock, treeCpuSeconds, treeMemoryMb } from './targets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -141,16 +141,13 @@ async function main(): Promise<void> {
     await mapiWorkloads('mapi-mock (embedded)', embedded, 10);
     if (args.rules) await mapiWorkloads(`mapi-mock (embedded, ${args.rules} rules)`, { ...embedded, DATA_DIR: rulesDir }, Number(args.rules));
     if (args.postgres) {
-      const url = process.env.DATABASE_URL;
-      if (!url) throw new Error('--postgres needs DATABASE_URL');
-      const { createDatabase, dropDatabase } = await import('../../src/store/db.ts');
-      const name = `mapi_bench_${process.pid}`;
-      const pg = { DATABASE_URL: await createDatabase(url, name), WORKERS: '2' };
+      const server = await serverDatabase('mapi_bench');
+      const pg = { DATABASE_URL: server.url, WORKERS: '2' };
       try {
         await mapiWorkloads('mapi-mock (PostgreSQL, WORKERS=2)', pg, 10);
         notes.push("PostgreSQL, WORKERS=2: the CPU column counts the mock's processes only; the server's own is not theirs to count");
       } finally {
-        await dropDatabase(url, name);
+        await server.drop();
       }
     }
     await startup();

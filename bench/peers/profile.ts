@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measure } from './load.ts';
 import { payForm, queryForm, refundForm } from './requests.ts';
-import { startMapiMock, treeCpuSeconds } from './targets.ts';
+import { serverDatabase, startMapiMock, treeCpuSeconds } from './targets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,15 +30,6 @@ const WORKLOADS: Record<string, { body: (i: number) => string; resultCode: strin
   refund: { body: (i) => refundForm(`T${run}-${i % 2000}`, `F${run}-${i}`), resultCode: 'SUCCESS', needsTrades: true },
 };
 
-/** a database of its own on the server of DATABASE_URL, dropped after the run */
-async function serverDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('--postgres needs DATABASE_URL');
-  const { createDatabase, dropDatabase } = await import('../../src/store/db.ts');
-  const name = `mapi_profile_${process.pid}`;
-  return { url: await createDatabase(url, name), drop: () => dropDatabase(url, name) };
-}
-
 async function main(): Promise<void> {
   const workload = WORKLOADS[args.workload];
   if (!workload) throw new Error(`--workload is one of ${Object.keys(WORKLOADS).join(', ')}`);
@@ -47,7 +38,7 @@ async function main(): Promise<void> {
   // the load run on the monotonic clock (µs), which the profile's sample times are on too
   const window: bigint[] = [0n, 0n];
   const dataDir = mkdtempSync(join(tmpdir(), 'mapi-bench-prof-'));
-  const server = args.postgres ? await serverDatabase() : null;
+  const server = args.postgres ? await serverDatabase('mapi_profile') : null;
   const mock = await startMapiMock(PORT, { DATA_DIR: dataDir, DATABASE_URL: server?.url ?? '', WORKERS: args.workers }, false, ['--cpu-prof', `--cpu-prof-dir=${out}`]);
   try {
     const connections = Number(args.connections);

@@ -176,3 +176,12 @@ export async function startMapiMock(port: number, env: NodeJS.ProcessEnv, viaNpm
   };
   return { url, pid: child.pid!, startedMs: performance.now() - started, stop };
 }
+
+/** a database of its own on the server of DATABASE_URL (`--postgres`), for one run: its URL, and how to drop it after */
+export async function serverDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('--postgres needs DATABASE_URL');
+  const { createDatabase, dropDatabase } = await import('../../src/store/db.ts');
+  const name = `${prefix}_${process.pid}`;
+  return { url: await createDatabase(url, name), drop: () => dropDatabase(url, name) };
+}
