@@ -28,10 +28,13 @@ export interface ServerChild {
   output(): string;
 }
 
-/** Starts the server as npm start does (scripts/start.mjs) with `env` on 127.0.0.1:port and resolves once /healthz answers 200. */
-export async function startServerChild(port: number, env: Record<string, string>, timeoutMs = 180_000): Promise<ServerChild> {
+/**
+ * Starts the server as npm start does (scripts/start.mjs) with `env` on 127.0.0.1:port and resolves once /healthz
+ * answers 200; from this checkout, or from the one at `root`.
+ */
+export async function startServerChild(port: number, env: Record<string, string>, timeoutMs = 180_000, root = ROOT): Promise<ServerChild> {
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
-    cwd: ROOT,
+    cwd: root,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
