@@ -1,4 +1,4 @@
-// npm run bench:profile -- --workload pay [--postgres --workers 2] — one workload of bench:peers against a mapi-mock started with
+// npm run bench:profile -- --workload pay [--postgres --workers 2] [--no-profile] — one workload of bench:peers against a mapi-mock started with
 // `node --cpu-prof`: where the server's main thread spends its time (by area and by function), and how the CPU
 // of the whole run splits between the Node process and its PostgreSQL. Not a test: it prints figures.
 import { execFileSync } from 'node:child_process';
@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     // on the PostgreSQL server of DATABASE_URL (a database made for the run) instead of the embedded one
     postgres: { type: 'boolean', default: false },
     workers: { type: 'string', default: '1' },
+    // the same run without the profiler (whose sampling costs the server CPU of its own): req/s and CPU only
+    'no-profile': { type: 'boolean', default: false },
   },
 });
 const PORT = Number(process.env.BENCH_PORT ?? 18300) + 7;
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   const window: bigint[] = [0n, 0n];
   const dataDir = mkdtempSync(join(tmpdir(), 'mapi-bench-prof-'));
   const server = args.postgres ? await serverDatabase('mapi_profile') : null;
-  const mock = await startMapiMock(PORT, { DATA_DIR: dataDir, DATABASE_URL: server?.url ?? '', WORKERS: args.workers }, false, ['--cpu-prof', `--cpu-prof-dir=${out}`]);
+  const mock = await startMapiMock(PORT, { DATA_DIR: dataDir, DATABASE_URL: server?.url ?? '', WORKERS: args.workers }, false, args['no-profile'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${out}`]);
   try {
     const connections = Number(args.connections);
     if (workload.needsTrades) {
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     await server?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  if (args['no-profile']) return rmSync(out, { recursive: true, force: true });
   // the main thread's profile is the largest
   const file = readdirSync(out).filter((name) => name.endsWith('.cpuprofile')).sort((a, b) => statSync(join(out, b)).size - statSync(join(out, a)).size)[0];
   if (!file) throw new Error(`no profile in ${out}`);
