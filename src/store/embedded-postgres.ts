@@ -180,7 +180,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // random reads priced as what they are here (pages in memory), the plans turn to the indexes early:
     // PostgreSQL's CPU per refund under load 350-400 µs -> 245-260 µs. PlannerStats (app/planner-stats.ts) now also
     // analyzes trades and refunds, on any database, while the planner's estimate is far off; these rounds still
-    // vacuum and analyze everything else, the request log among it.
+    // vacuum and analyze everything else (not the request log's parts: request-log-store.ts, PART_STORAGE).
     'autovacuum_naptime=5s',
     'random_page_cost=1.1',
     ...(fast ? ['fsync=off', 'full_page_writes=off'] : []),

@@ -174,6 +174,17 @@ const WIDE_COLUMNS = ['raw_request', 'response', 'params', 'signed_string'];
 
 const partTable = (gen: number) => `request_log_g${gen}`;
 
+/**
+ * A part's storage settings (migration 013 gives the parts made before them the autovacuum ones). Rows kept whole in
+ * their page (migration 011). No autovacuum: a part is only ever appended to and then dropped whole, so it never
+ * holds a dead row for a vacuum to find, and no query of the log needs its statistics (they are listed by the
+ * (at, id) index). Autovacuum still came for every few thousand rows inserted (PostgreSQL 13's insert threshold)
+ * to read the part's pages again and mark them visible and frozen, and analyzed it on the way: with the embedded
+ * database under bench:profile's rule-answered load, PostgreSQL's CPU a request 29-33 -> 24-26 µs. A part lives
+ * far shorter than the transactions after which PostgreSQL vacuums a table against wraparound whatever it is told.
+ */
+const PART_STORAGE = 'toast_tuple_target = 8160, autovacuum_enabled = false, toast.autovacuum_enabled = false';
+
 // The two-key form of advisory locks (migrate.ts takes [.., 1]): one instance at a time changes the parts.
 const PARTS_LOCK = [0x6d617069, 2] as const;
 
@@ -368,7 +379,7 @@ export class RequestLogStore {
           current += 1;
           currentRows = 0;
           await trx.raw('insert into request_log_parts (gen) values (?)', [current]);
-          await trx.raw(`create table ${partTable(current)} partition of request_log for values in (${current}) with (toast_tuple_target = 8160)`);
+          await trx.raw(`create table ${partTable(current)} partition of request_log for values in (${current}) with (${PART_STORAGE})`);
           await trx.raw(`alter table ${partTable(current)} ${WIDE_COLUMNS.map((column) => `alter column ${column} set statistics 0`).join(', ')}`);
         }
         let newer = currentRows;

@@ -124,6 +124,23 @@ test('a row stamped with a part another instance dropped meanwhile goes to the c
   assert.equal((await stores.requestLog.get(late.id))?.id, late.id);
 });
 
+test('every part of the log, the first and those begun later, is left out of autovacuum (it is only appended to and dropped)', async () => {
+  const retention = new RequestLogRetention(stores.requestLog, { maxEntries: 100, maxAgeHours: null }, { now: () => T0 });
+  for (let round = 0; round < 3; round++) {
+    await logged(30, T0);
+    await retention.prune();
+  }
+  const { rows } = (await knexOf(stores).raw(
+    "select c.relname, c.reloptions, t.reloptions as toast from pg_partition_tree('request_log') p join pg_class c on c.oid = p.relid " +
+      'left join pg_class t on t.oid = c.reltoastrelid where p.isleaf order by c.relname',
+  )) as { rows: Array<{ relname: string; reloptions: string[] | null; toast: string[] | null }> };
+  assert.ok(rows.length >= 2, `${rows.length} parts`);
+  for (const row of rows) {
+    assert.ok(row.reloptions?.includes('autovacuum_enabled=false'), `${row.relname}: ${row.reloptions}`);
+    if (row.toast !== null) assert.ok(row.toast.includes('autovacuum_enabled=false'), `${row.relname}'s TOAST: ${row.toast}`);
+  }
+});
+
 test('emptied by clearData, the log counts its parts afresh', async () => {
   const retention = new RequestLogRetention(stores.requestLog, { maxEntries: 100, maxAgeHours: null }, { now: () => T0 });
   for (let round = 0; round < 5; round++) {
