@@ -45,6 +45,7 @@ function imageKey(): string {
   for (const file of readdirSync(MIGRATIONS_DIR).sort()) hash.update(file).update(readFileSync(join(MIGRATIONS_DIR, file)));
   hash.update(`${process.platform}-${process.arch}-${process.version.split('.')[0]}`);
   hash.update('image without template0 and template1');
+  hash.update('initdb --no-data-checksums');
   return hash.digest('hex').slice(0, 16);
 }
 

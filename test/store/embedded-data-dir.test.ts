@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Knex } from 'knex';
 import { DataDirInUseError } from '../../src/store/data-dir-lock.ts';
 import { openStore } from '../../src/store/db.ts';
 import { makeTrade } from '../helpers/db.ts';
@@ -21,6 +22,8 @@ test('a dataDir store keeps its data across close and reopen', async () => {
   const dataDir = join(root, 'nested', 'data');
   const first = await openStore({ dataDir });
   assert.equal(first.database.kind, 'embedded');
+  // a new cluster computes no page checksums (PostgreSQL 18's default does: embedded-postgres.ts says why not)
+  assert.equal(((await (first.requestLog as unknown as { db: Knex }).db.raw('show data_checksums')) as { rows: Array<{ data_checksums: string }> }).rows[0]!.data_checksums, 'off');
   await first.database.migrate();
   await first.partners.upsert({ id: '2088000000000001', key: 'secret' });
   await first.trades.transaction((tx) =>
