@@ -24,29 +24,6 @@ interface RequestLogRow {
   trade_key: string | null;
 }
 
-function entryToRow(entry: RequestLogEntry): RequestLogRow {
-  return {
-    id: entry.id,
-    at: entry.at,
-    partner_at: entry.partnerAt,
-    method: entry.method,
-    path: entry.path,
-    raw_request: entry.rawRequest,
-    charset: entry.charset,
-    service: entry.service,
-    partner: entry.partner,
-    params: entry.params,
-    is_success: entry.isSuccess,
-    result_code: entry.resultCode,
-    error: entry.error,
-    rule_id: entry.ruleId,
-    response: entry.response,
-    signed_string: entry.signedString,
-    latency_ms: entry.latencyMs,
-    trade_key: entry.tradeKey,
-  };
-}
-
 /** `\u0000` as an escape in JSON text: after an even run of backslashes (an odd one makes it a literal `\u0000`) */
 const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 
@@ -67,9 +44,15 @@ const storableJson = (json: string) => (json.includes('\\u0000') ? json.replace(
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO_32 = 2 ** 32;
 
-/** where rows are put together before each is copied out at its size (grown when a row needs more) */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-const MAX_SCRATCH = 1024 * 1024;
+/**
+ * The rows are written one after the other into a slab and handed out as views of it: a copy of each row into a
+ * Buffer of its own (from Node's 8 KB pool, a new pool every third row) cost ~0.5 µs of the ~5 µs a row. A slab is
+ * let go once its last row is written; a row too large for one (a request of a few hundred KB) gets a buffer of its
+ * own.
+ */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafe(SLAB_BYTES);
+let slabUsed = 0;
 
 /**
  * One entry as its row of COPY's binary format, in LOG_COLUMNS' order: a field count, then each field as its length
@@ -92,53 +75,79 @@ const MAX_SCRATCH = 1024 * 1024;
  * (p90 3.3, max 8.7).
  */
 export function encodeLogRow(entry: RequestLogEntry): Buffer {
-  const row = entryToRow(entry);
-  const texts: Array<string | null> = [];
-  let size = 2 + GEN_FIELD_BYTES;
-  for (const [column, type] of LOG_COLUMNS) {
-    const value = row[column];
-    let text: string | null = null;
-    size += 4;
-    if (type === 'timestamptz' || type === 'float8') size += 8;
-    else if (type === 'boolean') size += 1;
-    else if (value !== null && value !== undefined) {
-      text = type === 'jsonb' ? storableJson(JSON.stringify(value)) : storable(String(value));
-      size += 1 + 3 * text.length; // UTF-8 takes at most 3 bytes for each UTF-16 unit
-    }
-    texts.push(text);
+  // Written out column by column in LOG_COLUMNS' order (a loop over the columns with a row object in between cost
+  // ~5.8 µs a pay-sized row against ~5.0 µs: megamorphic loads and a type test for every value).
+  const params = storableJson(JSON.stringify(entry.params));
+  const { id, method, path, rawRequest, charset, service, partner, resultCode, error, ruleId, response, signedString, tradeKey } = entry;
+  // UTF-8 takes at most 3 bytes for each UTF-16 unit
+  const size =
+    FIXED_ROW_BYTES +
+    3 *
+      (id.length + method.length + path.length + rawRequest.length + textLength(charset) + textLength(service) + textLength(partner) +
+        params.length + textLength(resultCode) + textLength(error) + textLength(ruleId) + textLength(response) +
+        textLength(signedString) + textLength(tradeKey));
+  const own = size > SLAB_BYTES;
+  if (!own && slabUsed + size > SLAB_BYTES) {
+    slab = Buffer.allocUnsafe(SLAB_BYTES);
+    slabUsed = 0;
   }
-  // a row larger than the scratch (a request of a few hundred KB) gets a buffer of its own, which is not kept
-  if (size > scratch.length && size <= MAX_SCRATCH) scratch = Buffer.allocUnsafe(Math.min(2 * size, MAX_SCRATCH));
-  const out = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
-  let at = out.writeInt16BE(LOG_COLUMNS.length + 1, 0);
+  const out = own ? Buffer.allocUnsafe(size) : slab;
+  const start = own ? 0 : slabUsed;
+  let at = out.writeInt16BE(LOG_COLUMNS.length + 1, start);
   // the part the row goes to: chosen when it is written (stampPart)
   at = out.writeInt32BE(4, at);
   at = out.writeInt32BE(UNSTAMPED, at);
-  LOG_COLUMNS.forEach(([column, type], i) => {
-    const value = row[column];
-    const text = texts[i];
-    if (text != null) {
-      // jsonb's binary form is a version byte (1) before the JSON text
-      const version = type === 'jsonb' ? 1 : 0;
-      if (version) out[at + 4] = 1;
-      const length = version + out.write(text, at + 4 + version, 'utf8');
-      out.writeInt32BE(length, at);
-      at += 4 + length;
-    } else if (value instanceof Date && !Number.isNaN(value.getTime())) {
-      const micros = (value.getTime() - PG_EPOCH_MS) * 1000;
-      const high = Math.floor(micros / TWO_32);
-      at = out.writeInt32BE(8, at);
-      at = out.writeInt32BE(high, at);
-      at = out.writeUInt32BE(micros - high * TWO_32, at);
-    } else if (type === 'float8' && typeof value === 'number') {
-      at = out.writeInt32BE(8, at);
-      at = out.writeDoubleBE(value, at);
-    } else if (type === 'boolean' && value !== null && value !== undefined) {
-      at = out.writeInt32BE(1, at);
-      at = out.writeUInt8(value ? 1 : 0, at);
-    } else at = out.writeInt32BE(-1, at);
-  });
-  return Buffer.from(out.subarray(0, at));
+  at = putText(out, at, id);
+  at = putTime(out, at, entry.at);
+  at = putTime(out, at, entry.partnerAt);
+  at = putText(out, at, method);
+  at = putText(out, at, path);
+  at = putText(out, at, rawRequest);
+  at = putText(out, at, charset);
+  at = putText(out, at, service);
+  at = putText(out, at, partner);
+  // jsonb's binary form is a version byte (1) before the JSON text
+  out[at + 4] = 1;
+  const paramsLength = 1 + out.write(params, at + 5, 'utf8');
+  out.writeInt32BE(paramsLength, at);
+  at += 4 + paramsLength;
+  at = out.writeInt32BE(1, at);
+  at = out.writeUInt8(entry.isSuccess ? 1 : 0, at);
+  at = putText(out, at, resultCode);
+  at = putText(out, at, error);
+  at = putText(out, at, ruleId);
+  at = putText(out, at, response);
+  at = putText(out, at, signedString);
+  at = out.writeInt32BE(8, at);
+  at = out.writeDoubleBE(entry.latencyMs, at);
+  at = putText(out, at, tradeKey);
+  if (own) return Buffer.from(out.subarray(0, at));
+  slabUsed = at;
+  return out.subarray(start, at);
+}
+
+/** the field count, `gen`, the length words of LOG_COLUMNS, the two timestamps, the float, the boolean, jsonb's version */
+const FIXED_ROW_BYTES = 2 + 8 + 4 * 18 + 8 * 3 + 1 + 1;
+
+const textLength = (text: string | null) => (text === null ? 0 : text.length);
+
+/** a text field: its length and its UTF-8 bytes, U+0000 shown as U+2400 (storable); -1 for NULL */
+function putText(out: Buffer, at: number, text: string | null): number {
+  if (text === null) return out.writeInt32BE(-1, at);
+  const length = out.write(storable(text), at + 4, 'utf8');
+  out.writeInt32BE(length, at);
+  return at + 4 + length;
+}
+
+/** a timestamptz field: microseconds from 2000-01-01 UTC as int8; NULL for an invalid date (the table refuses it) */
+function putTime(out: Buffer, at: number, value: Date): number {
+  const ms = value.getTime();
+  if (Number.isNaN(ms)) return out.writeInt32BE(-1, at);
+  const micros = (ms - PG_EPOCH_MS) * 1000;
+  const high = Math.floor(micros / TWO_32);
+  at = out.writeInt32BE(8, at);
+  at = out.writeInt32BE(high, at);
+  return out.writeUInt32BE(micros - high * TWO_32, at);
 }
 
 const COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
@@ -151,8 +160,7 @@ const COPY_TRAILER = Buffer.from([0xff, 0xff]);
  */
 const COPY = `copy request_log (gen, ${LOG_COLUMNS.map(([c]) => c).join(', ')}) from stdin (format binary)`;
 
-/** a row's first field, `gen` (int4): its length and value, after the field count */
-const GEN_FIELD_BYTES = 8;
+/** where a row's first field, `gen` (int4: its length, then its value), has its value: after the field count and length */
 const GEN_OFFSET = 6;
 const UNSTAMPED = -1;
 

@@ -101,6 +101,17 @@ describe('request log', () => {
     assert.deepEqual(await stores.requestLog.get(small.id), small);
   });
 
+  test('a batch of many pay-sized rows, over several of the encoder\'s slabs, comes back row for row as written', async () => {
+    const entries = Array.from({ length: 400 }, (_, i) =>
+      makeLogEntry({ response: `<alipay>${String(i).repeat(300)}咖啡</alipay>`, rawRequest: `a=${i}&`.repeat(200), tradeKey: `T-${i}` }),
+    );
+    assert.deepEqual(await stores.requestLog.append(entries), { lost: 0, unwritten: [] });
+    for (const entry of [entries[0]!, entries[150]!, entries[399]!]) assert.deepEqual(await stores.requestLog.get(entry.id), entry);
+    const stored = new Map((await stores.requestLog.list({ limit: 500 })).map((e) => [e.id, e]));
+    assert.equal(stored.size, 400);
+    for (const entry of entries) assert.deepEqual(stored.get(entry.id), entry);
+  });
+
   test('NUL characters do not lose the batch', async () => {
     const entry = makeLogEntry({ rawRequest: 'a=%00\n\n\u0000', params: { a: 'x\u0000y', 'b\u0000': '' } });
     // the six characters \u0000 are text like any other, kept as sent, beside a NUL or not
