@@ -1,5 +1,6 @@
 import { FormError, type RawPair, parseUrlEncoded } from '../core/form.ts';
 import { type Answer, answerInvalid, checkRequest, errorAnswer, readRequest } from '../core/gateway.ts';
+import { paramsReadableFromText, rawRequestText } from '../core/raw-request.ts';
 import type { NotificationStore } from '../store/notification-store.ts';
 import type { RequestLogEntry } from '../store/records.ts';
 import type { TradeStore } from '../store/trade-store.ts';
@@ -51,7 +52,7 @@ export class GatewayService {
 
   async handle(request: GatewayRequest): Promise<GatewayAnswer> {
     const started = performance.now();
-    const entry = newLogEntry(request.method, request.path, rawText(request), this.deps.clock.real());
+    const entry = newLogEntry(request.method, request.path, rawRequestText(request.method, request.path, request.rawQuery, request.body), this.deps.clock.real());
     let answer: Answer;
     try {
       answer = await this.process(request, entry);
@@ -96,6 +97,7 @@ export class GatewayService {
     // nothing changes the decoded parameters after readRequest: the entry keeps them as they are (a copy of this
     // null-prototype object cost ~2.5 µs a request)
     entry.params = params;
+    entry.paramsInRawRequest = paramsReadableFromText(request.rawQuery, request.bodyPairs !== undefined);
     entry.service = params.service ?? null;
     entry.partner = params.partner ?? null;
     entry.partnerAt = this.deps.clock.now(entry.partner);
@@ -143,6 +145,7 @@ function newLogEntry(method: string, path: string, rawRequest: string, at: Date)
     service: null,
     partner: null,
     params: {},
+    paramsInRawRequest: false,
     isSuccess: false,
     resultCode: null,
     error: null,
@@ -152,10 +155,4 @@ function newLogEntry(method: string, path: string, rawRequest: string, at: Date)
     latencyMs: 0,
     tradeKey: null,
   };
-}
-
-function rawText(request: GatewayRequest): string {
-  const query = request.rawQuery.length > 0 ? `?${request.rawQuery.toString('latin1')}` : '';
-  const body = request.body.length > 0 ? `\n\n${request.body.toString('latin1')}` : '';
-  return `${request.method} ${request.path}${query}${body}`;
 }

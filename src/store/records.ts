@@ -83,6 +83,11 @@ export interface RequestLogEntry {
   service: string | null;
   partner: string | null;
   params: Record<string, string>;
+  /**
+   * set by the gateway when `params` are what core/raw-request.ts's rawRequestParams reads back from `rawRequest`:
+   * the store then keeps them only there (entries read back do not carry it)
+   */
+  paramsInRawRequest?: boolean;
   isSuccess: boolean;
   resultCode: string | null;
   error: string | null;

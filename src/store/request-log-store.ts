@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { rawRequestParams } from '../core/raw-request.ts';
 import type { RequestLogEntry, RequestLogFilter } from './records.ts';
 import { type Columns, runCopy } from './prepared.ts';
 import { clampLimit, fromJson, isUniqueViolation, toDate, toNumber } from './rows.ts';
@@ -77,14 +78,15 @@ let slabUsed = 0;
 export function encodeLogRow(entry: RequestLogEntry): Buffer {
   // Written out column by column in LOG_COLUMNS' order (a loop over the columns with a row object in between cost
   // ~5.8 µs a pay-sized row against ~5.0 µs: megamorphic loads and a type test for every value).
-  const params = storableJson(JSON.stringify(entry.params));
+  // parameters the text of the request gives back are not stored twice (core/raw-request.ts)
+  const params = entry.paramsInRawRequest ? null : storableJson(JSON.stringify(entry.params));
   const { id, method, path, rawRequest, charset, service, partner, resultCode, error, ruleId, response, signedString, tradeKey } = entry;
   // UTF-8 takes at most 3 bytes for each UTF-16 unit
   const size =
     FIXED_ROW_BYTES +
     3 *
       (id.length + method.length + path.length + rawRequest.length + textLength(charset) + textLength(service) + textLength(partner) +
-        params.length + textLength(resultCode) + textLength(error) + textLength(ruleId) + textLength(response) +
+        textLength(params) + textLength(resultCode) + textLength(error) + textLength(ruleId) + textLength(response) +
         textLength(signedString) + textLength(tradeKey));
   const own = size > SLAB_BYTES;
   if (!own && slabUsed + size > SLAB_BYTES) {
@@ -106,11 +108,14 @@ export function encodeLogRow(entry: RequestLogEntry): Buffer {
   at = putText(out, at, charset);
   at = putText(out, at, service);
   at = putText(out, at, partner);
-  // jsonb's binary form is a version byte (1) before the JSON text
-  out[at + 4] = 1;
-  const paramsLength = 1 + out.write(params, at + 5, 'utf8');
-  out.writeInt32BE(paramsLength, at);
-  at += 4 + paramsLength;
+  if (params === null) at = out.writeInt32BE(-1, at);
+  else {
+    // jsonb's binary form is a version byte (1) before the JSON text
+    out[at + 4] = 1;
+    const paramsLength = 1 + out.write(params, at + 5, 'utf8');
+    out.writeInt32BE(paramsLength, at);
+    at += 4 + paramsLength;
+  }
   at = out.writeInt32BE(1, at);
   at = out.writeUInt8(entry.isSuccess ? 1 : 0, at);
   at = putText(out, at, resultCode);
@@ -225,7 +230,8 @@ function entryFromRow(row: RequestLogRow): RequestLogEntry {
     charset: row.charset,
     service: row.service,
     partner: row.partner,
-    params: fromJson<Record<string, string>>(row.params),
+    // not stored when the request's text gives them back (encodeLogRow)
+    params: row.params === null ? (rawRequestParams(row.raw_request) ?? {}) : fromJson<Record<string, string>>(row.params),
     isSuccess: row.is_success,
     resultCode: row.result_code,
     error: row.error,

@@ -1,11 +1,14 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestLogWriter } from '../../src/app/request-log-writer.ts';
+import type { Knex } from 'knex';
+import { rawRequestText } from '../../src/core/raw-request.ts';
 import type { RequestLogEntry } from '../../src/store/records.ts';
 import type { Stores } from '../../src/store/stores.ts';
 import { createTestStores, makeLogEntry, makeRefund, makeTrade, TEST_PARTNER } from '../helpers/db.ts';
 
 let stores: Stores;
+const knexOf = (s: Stores) => (s.requestLog as unknown as { db: Knex }).db;
 
 before(async () => {
   stores = await createTestStores();
@@ -110,6 +113,21 @@ describe('request log', () => {
     const stored = new Map((await stores.requestLog.list({ limit: 500 })).map((e) => [e.id, e]));
     assert.equal(stored.size, 400);
     for (const entry of entries) assert.deepEqual(stored.get(entry.id), entry);
+  });
+
+  test('parameters the request\'s text gives back are stored once, in that text, and read back from it', async () => {
+    const body = Buffer.from('service=alipay.acquire.overseas.spot.pay&_input_charset=utf-8&trans_name=%E5%92%96%E5%95%A1&sign=x');
+    const params = { service: 'alipay.acquire.overseas.spot.pay', _input_charset: 'utf-8', trans_name: '咖啡', sign: 'x' };
+    const fromText = makeLogEntry({ rawRequest: rawRequestText('POST', '/gateway.do', Buffer.from('a=1'), body), params: { ...params, a: '1' }, paramsInRawRequest: true });
+    // a multipart body's parameters are not in the text as a form: they are stored
+    const multipart = makeLogEntry({ rawRequest: 'POST /gateway.do\n\n--b\r\n...', params: { x: 'y' }, paramsInRawRequest: false });
+    await stores.requestLog.append([fromText, multipart]);
+    const { rows } = (await knexOf(stores).raw('select id, params from request_log order by id')) as { rows: Array<{ id: string; params: unknown }> };
+    assert.deepEqual(new Map(rows.map((row) => [row.id, row.params])), new Map([[fromText.id, null], [multipart.id, { x: 'y' }]]));
+    const { paramsInRawRequest: _, ...shown } = fromText;
+    assert.deepEqual(await stores.requestLog.get(fromText.id), shown);
+    assert.deepEqual((await stores.requestLog.list({})).find((e) => e.id === fromText.id)?.params, { ...params, a: '1' });
+    assert.deepEqual((await stores.requestLog.get(multipart.id))?.params, { x: 'y' });
   });
 
   test('NUL characters do not lose the batch', async () => {
