@@ -112,8 +112,8 @@ async function stopOrphan(clusterDir: string): Promise<void> {
 // at its first checkpoint anyway. --no-data-checksums: PostgreSQL 18 computes a checksum of every page it writes
 // out by default (earlier versions did not); a mock's data is not worth it: with the embedded database under
 // bench:profile's rule-answered load, PostgreSQL's CPU a request 26 / 24 -> 24 / 23 µs, 10,482 / 11,026 -> 11,190 /
-// 11,132 req/s (runs alternated). A cluster made before keeps its checksums. Not execFileSync: the mock's modules load on this process's thread while
-// initdb (most of a first start) runs in its own.
+// 11,132 req/s (runs alternated). A cluster made before keeps its checksums. Not execFileSync: the mock's modules
+// load on this process's thread while initdb (most of a first start) runs in its own.
 function initdb(bin: Binaries, clusterDir: string, owner: { uid: number; gid: number } | null): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(

@@ -132,7 +132,7 @@ export function encodeLogRow(entry: RequestLogEntry): Buffer {
 }
 
 /** the field count, `gen`, the length words of LOG_COLUMNS, the two timestamps, the float, the boolean, jsonb's version */
-const FIXED_ROW_BYTES = 2 + 8 + 4 * 18 + 8 * 3 + 1 + 1;
+const FIXED_ROW_BYTES = 2 + 8 + 4 * LOG_COLUMNS.length + 8 * 3 + 1 + 1;
 
 const textLength = (text: string | null) => (text === null ? 0 : text.length);
 
