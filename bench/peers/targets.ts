@@ -117,7 +117,9 @@ export async function startBareNode(port: number, answer: Buffer): Promise<Targe
 
 export async function startWireMock(port: number, answer: Buffer): Promise<Target> {
   const jar = join(CACHE, 'node_modules', 'wiremock', 'build', `wiremock-standalone-${PEERS.wiremock}.jar`);
-  const child = spawn('java', ['-jar', jar, '--port', String(port), '--bind-address', '127.0.0.1', '--disable-banner'], { stdio: 'ignore' });
+  // its root (the mappings/ and __files/ it makes at start) in the cache folder, not in the project's working tree
+  const root = join(CACHE, 'wiremock-root');
+  const child = spawn('java', ['-jar', jar, '--port', String(port), '--bind-address', '127.0.0.1', '--disable-banner', '--root-dir', root], { stdio: 'ignore' });
   const admin = `http://127.0.0.1:${port}/__admin`;
   await waitFor(async () => (await fetch(`${admin}/health`)).ok, 60_000, 'WireMock');
   const res = await fetch(`${admin}/mappings`, {
