@@ -169,10 +169,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     `shared_buffers=${fast ? '16MB' : '32MB'}`,
     // the mock's own cleanup (retention) deletes old rows; nothing else needs the server's timeout
     'idle_session_timeout=0',
-    // A commit returns without waiting for its WAL to reach the disk: a trade answered SUCCESS is committed and
-    // survives the mock being killed, but a power cut or a crash of PostgreSQL itself may lose the last fraction
-    // of a second of them (never half of a transaction). A mock's data is worth less than a flush per request.
-    'synchronous_commit=off',
+    // synchronous_commit stays on (PostgreSQL's default): a commit waits for its WAL to reach the disk, so a pay
+    // answered SUCCESS survives PostgreSQL itself being killed, not only the mock. Off, the WAL writer flushed only
+    // every 200 ms, and a kill -9 of the postmaster under 8-way pay load lost ~100 acknowledged pays
+    // (test/process/embedded-restart.test.ts). The coalesced writes share a flush: bench:profile pay / refund
+    // alternated, off 4,512 / 4,361 and 3,719 / 3,873 req/s, on 3,745 / 4,815 and 4,096 / 3,873 (noise), PostgreSQL
+    // ~10 µs a request more.
     // the write-ahead log may grow to this between checkpoints (PostgreSQL's default, 1 GB, was most of a data
     // folder's 1.6 GB after 1,000,000 requests in bench:memory)
     'max_wal_size=256MB',
