@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { encodeForm, parseAnswer, signed } from './mapi.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -60,4 +61,32 @@ export async function killChild(child: ServerChild, signal: NodeJS.Signals): Pro
   const exited = once(child.process, 'exit');
   child.process.kill(signal);
   await exited;
+}
+
+/** a signed gateway request to a server child, its answer parsed as a client would */
+export async function childGateway(child: ServerChild, params: Record<string, string>) {
+  const res = await fetch(`${child.url}/gateway.do`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: encodeForm(signed(params)),
+  });
+  return parseAnswer(res.status, String(res.headers.get('content-type')), Buffer.from(await res.arrayBuffer()));
+}
+
+/**
+ * The pays among `ids` a query does not find paid, 16 queries at a time, each with what the query said (so that a
+ * failure tells a lost trade, TRADE_NOT_EXIST, from a server that errs).
+ */
+export async function unpaidTrades(child: ServerChild, ids: string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (let i = 0; i < ids.length; i += 16) {
+    await Promise.all(
+      ids.slice(i, i + 16).map(async (id) => {
+        const query = await childGateway(child, { service: 'alipay.acquire.overseas.query', partner_trans_id: id });
+        const said = [query.fields.alipay_trans_status, query.fields.result_code, query.fields.error, query.fields.detail_error_code, query.error].filter(Boolean).join('/');
+        if (query.fields.alipay_trans_status !== 'TRADE_SUCCESS') missing.push(`${id}: ${said || 'no fields'}`);
+      }),
+    );
+  }
+  return missing;
 }

@@ -5,23 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeForm, parseAnswer, payParams, signed } from '../helpers/mapi.ts';
-import { type ServerChild, freePort, killChild, startServerChild } from '../helpers/server-child.ts';
-
-async function gateway(child: ServerChild, params: Record<string, string>) {
-  const res = await fetch(`${child.url}/gateway.do`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: encodeForm(signed(params)),
-  });
-  return parseAnswer(res.status, String(res.headers.get('content-type')), Buffer.from(await res.arrayBuffer()));
-}
+import { payParams } from '../helpers/mapi.ts';
+import { childGateway as gateway, freePort, killChild, startServerChild, unpaidTrades } from '../helpers/server-child.ts';
 
 const postmasterPid = (dataDir: string) => Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
 test('the embedded PostgreSQL killed under 8-way pay load: started again, XML answers meanwhile, no acknowledged pay lost', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mapi-pgkill-'));
-  const port = await freePort();
+  // a range of its own (kill-restart takes 18100-18124, start-concurrent 18150-18201)
+  const port = await freePort(18125, 18149);
   // DATABASE_URL empty: the embedded database, also in the suite's run on a PostgreSQL server
   const child = await startServerChild(port, { DATA_DIR: dataDir, DATABASE_URL: '' });
   try {
@@ -70,16 +62,7 @@ test('the embedded PostgreSQL killed under 8-way pay load: started again, XML an
 
     const health = (await (await fetch(`${child.url}/healthz`)).json()) as { ok: boolean; database: string };
     assert.equal(health.database, 'up');
-    const missing: string[] = [];
-    for (let i = 0; i < acknowledged.length; i += 16) {
-      await Promise.all(
-        acknowledged.slice(i, i + 16).map(async (id) => {
-          const query = await gateway(child, { service: 'alipay.acquire.overseas.query', partner_trans_id: id });
-          const said = [query.fields.alipay_trans_status, query.fields.result_code, query.fields.error, query.fields.detail_error_code, query.error].filter(Boolean).join('/');
-          if (query.fields.alipay_trans_status !== 'TRADE_SUCCESS') missing.push(`${id}: ${said || 'no fields'}`);
-        }),
-      );
-    }
+    const missing = await unpaidTrades(child, acknowledged);
     assert.deepEqual(missing.slice(0, 5), [], `${missing.length} of ${acknowledged.length} acknowledged pays are missing`);
   } finally {
     await killChild(child, 'SIGTERM');

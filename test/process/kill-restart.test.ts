@@ -4,21 +4,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeForm, parseAnswer, payParams, signed } from '../helpers/mapi.ts';
-import { type ServerChild, freePort, killChild, startServerChild } from '../helpers/server-child.ts';
-
-async function gateway(child: ServerChild, params: Record<string, string>) {
-  const res = await fetch(`${child.url}/gateway.do`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: encodeForm(signed(params)),
-  });
-  return parseAnswer(res.status, String(res.headers.get('content-type')), Buffer.from(await res.arrayBuffer()));
-}
+import { payParams } from '../helpers/mapi.ts';
+import { childGateway as gateway, freePort, killChild, startServerChild, unpaidTrades } from '../helpers/server-child.ts';
 
 test('SIGKILL during 16-way pay load, then a restart on the same data folder: no acknowledged trade is lost', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mapi-kill-'));
-  const port = await freePort();
+  // a range of its own: test files run two at a time, and another one probing the same ports at once would get the same
+  const port = await freePort(18100, 18124);
   let child = await startServerChild(port, { DATA_DIR: dataDir });
   try {
     const acknowledged: string[] = [];
@@ -46,17 +38,7 @@ test('SIGKILL during 16-way pay load, then a restart on the same data folder: no
     const restart = performance.now();
     child = await startServerChild(port, { DATA_DIR: dataDir });
     t.diagnostic(`${acknowledged.length} pays acknowledged before the kill; the restart took ${Math.round(performance.now() - restart)} ms`);
-    const missing: string[] = [];
-    for (let i = 0; i < acknowledged.length; i += 16) {
-      await Promise.all(
-        acknowledged.slice(i, i + 16).map(async (id) => {
-          const query = await gateway(child, { service: 'alipay.acquire.overseas.query', partner_trans_id: id });
-          // what the query said, so that a failure tells a lost trade (TRADE_NOT_EXIST) from a server that errs
-          const said = [query.fields.alipay_trans_status, query.fields.result_code, query.fields.error].filter(Boolean).join('/');
-          if (query.fields.alipay_trans_status !== 'TRADE_SUCCESS') missing.push(`${id}: ${said || 'no fields'}`);
-        }),
-      );
-    }
+    const missing = await unpaidTrades(child, acknowledged);
     assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged pays are missing`);
   } finally {
     await killChild(child, 'SIGTERM');
