@@ -90,3 +90,9 @@ export async function unpaidTrades(child: ServerChild, ids: string[]): Promise<s
   }
   return missing;
 }
+
+/** waits until `ok()` holds, looking every 20 ms, for at most `ms` (the caller asserts what it waited for) */
+export async function waitUntil(ok: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!ok() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+}

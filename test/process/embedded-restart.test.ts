@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { payParams } from '../helpers/mapi.ts';
-import { childGateway as gateway, freePort, killChild, startServerChild, unpaidTrades } from '../helpers/server-child.ts';
+import { childGateway as gateway, freePort, killChild, startServerChild, unpaidTrades, waitUntil } from '../helpers/server-child.ts';
 
 const postmasterPid = (dataDir: string) => Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
@@ -41,16 +41,12 @@ test('the embedded PostgreSQL killed under 8-way pay load: started again, XML an
       }
     };
     const lanes = Array.from({ length: 8 }, (_, lane) => load(lane));
-    const waitFor = async (ok: () => boolean, ms: number) => {
-      const until = Date.now() + ms;
-      while (!ok() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
-    };
-    await waitFor(() => acknowledged.length >= 200, 3000);
+    await waitUntil(() => acknowledged.length >= 200, 3000);
     const before = postmasterPid(dataDir);
     process.kill(before, 'SIGKILL');
     killedAt = Date.now();
     // pays succeed again once it is back (generous: a slow machine and the restart's back-off)
-    await waitFor(() => afterKill >= 100, 60_000);
+    await waitUntil(() => afterKill >= 100, 60_000);
     done = true;
     await Promise.all(lanes);
     t.diagnostic(`${acknowledged.length} pays acknowledged (${afterKill} after the kill), ${systemErrors} answered SYSTEM_ERROR meanwhile`);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { payParams } from '../helpers/mapi.ts';
-import { childGateway as gateway, freePort, killChild, startServerChild, unpaidTrades } from '../helpers/server-child.ts';
+import { childGateway as gateway, freePort, killChild, startServerChild, unpaidTrades, waitUntil } from '../helpers/server-child.ts';
 
 test('SIGKILL during 16-way pay load, then a restart on the same data folder: no acknowledged trade is lost', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mapi-kill-'));
@@ -28,8 +28,7 @@ test('SIGKILL during 16-way pay load, then a restart on the same data folder: no
     };
     const lanes = Array.from({ length: 16 }, (_, lane) => load(lane));
     // kill once a few hundred pays are in, or after 3 s on a slow machine
-    const until = Date.now() + 3000;
-    while (acknowledged.length < 300 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => acknowledged.length >= 300, 3000);
     await killChild(child, 'SIGKILL');
     killed = true;
     await Promise.all(lanes);
