@@ -1,4 +1,4 @@
-// npm run bench:profile -- --workload pay [--postgres --workers 2] [--no-profile] — one workload of bench:peers against a mapi-mock started with
+// npm run bench:profile -- --workload pay [--postgres --workers 2] [--no-profile] [--timeline] — one workload of bench:peers against a mapi-mock started with
 // `node --cpu-prof`: where the server's main thread spends its time (by area and by function), and how the CPU
 // of the whole run splits between the Node process and its PostgreSQL. Not a test: it prints figures.
 import { execFileSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { measure } from './load.ts';
+import { measure, stalls } from './load.ts';
 import { payForm, queryForm, refundForm } from './requests.ts';
 import { serverDatabase, startMapiMock, treeCpuSeconds } from './targets.ts';
 
@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1' },
     // the same run without the profiler (whose sampling costs the server CPU of its own): req/s and CPU only
     'no-profile': { type: 'boolean', default: false },
+    // also the run's 100 ms windows with the slowest answers: stalls (every answer waiting on one thing) show here
+    timeline: { type: 'boolean', default: false },
   },
 });
 const PORT = Number(process.env.BENCH_PORT ?? 18300) + 7;
@@ -52,13 +54,15 @@ async function main(): Promise<void> {
     await measure({ url: mock.url, connections, seconds: 2, body: workload.body, resultCode: workload.resultCode }, counter);
     const before = treeCpuSeconds(mock.pid!);
     window[0] = process.hrtime.bigint() / 1000n;
-    const f = await measure({ url: mock.url, connections, seconds: Number(args.seconds), body: workload.body, resultCode: workload.resultCode }, counter);
+    const timeline: Array<[number, number]> | undefined = args.timeline ? [] : undefined;
+    const f = await measure({ url: mock.url, connections, seconds: Number(args.seconds), body: workload.body, resultCode: workload.resultCode, timeline }, counter);
     window[1] = process.hrtime.bigint() / 1000n;
     const after = treeCpuSeconds(mock.pid!);
     console.log(`${args.workload}: ${f.rps} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, errors ${f.errors}, ${f.requests} requests`);
     const cpu = [...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const).filter(([, s]) => s > 0.05);
     console.log(`CPU seconds during the ${args.seconds} s run: ${cpu.map(([n, s]) => `${n} ${s.toFixed(1)}`).join(', ')}`);
     for (const [name, s] of cpu) console.log(`  ${name}: ${((s / f.requests) * 1e6).toFixed(0)} µs per request`);
+    if (timeline) console.log(stalls(timeline));
   } finally {
     await mock.stop();
     await server?.drop();
