@@ -283,7 +283,7 @@ interface Ref {
 function findByPairs(table: 'trades' | 'refunds', column: string): Prepared & { column: string } {
   return {
     name: `mapi_find_${table}_by_${column}`,
-    text: `select ${(table === 'trades' ? [...TRADE_COLUMNS, ['xmin::text as row_version']] : REFUND_COLUMNS).map(([c]) => `t.${c}`).join(', ')} from unnest($1::text[], $2::text[]) as k(partner, id) join ${table} t on t.partner = k.partner and t.${column} = k.id`,
+    text: `select ${(table === 'trades' ? [...TRADE_COLUMNS, ['xmin::text as row_version']] : REFUND_COLUMNS).map(([c]) => `t.${c}`).join(', ')} from unnest(${arrayParameters([['partner', 'text'], ['id', 'text']])}) as k(partner, id) join ${table} t on t.partner = k.partner and t.${column} = k.id`,
     column,
   };
 }
@@ -296,7 +296,7 @@ const FIND_EACH = {
   tradeAndRefund: {
     name: 'mapi_find_trades_and_refunds',
     text:
-      `select ${TRADE_AND_REFUND_SELECT} from unnest($1::text[], $2::text[], $3::text[]) with ordinality as k(partner, trans_id, refund_id, ord) ` +
+      `select ${TRADE_AND_REFUND_SELECT} from unnest(${arrayParameters([['partner', 'text'], ['trans_id', 'text'], ['refund_id', 'text']])}) with ordinality as k(partner, trans_id, refund_id, ord) ` +
       'left join trades t on t.partner = k.partner and t.partner_trans_id = k.trans_id ' +
       'left join refunds r on r.partner = k.partner and r.partner_refund_id = k.refund_id order by k.ord',
   } satisfies Prepared,

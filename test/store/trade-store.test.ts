@@ -1,7 +1,9 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import knexModule, { type Knex } from 'knex';
 import type { Trade } from '../../src/core/types.ts';
 import type { Stores } from '../../src/store/stores.ts';
+import { TradeStore } from '../../src/store/trade-store.ts';
 import { createTestStores, makeRefund, makeTrade, pgCode, TEST_PARTNER } from '../helpers/db.ts';
 
 let stores: Stores;
@@ -374,5 +376,41 @@ describe('the reader: what concurrent requests read and insert outside a transac
     assert.deepEqual((await stores.trades.listRefunds(TEST_PARTNER, 'N-1')).map((x) => x.partnerRefundId), ['A']);
     assert.equal((await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-2'))?.state, 'TRADE_CLOSED');
     assert.deepEqual(await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-3'), nth(3));
+  });
+
+  test('each batch statement is planned once a connection: after its first five runs, one call at a time, the generic plan is kept', async () => {
+    // a reader of its own on one connection, so that the connection's prepared statements can be asked about
+    const { config } = (stores.database as unknown as { knex: Knex }).knex.client as { config: Knex.Config };
+    const db = knexModule.knex({ ...config, pool: { min: 1, max: 1 } });
+    try {
+      const r = new TradeStore(db).reader;
+      for (let i = 0; i < 12; i++) {
+        assert.equal(await r.insertTradeIfAbsent(nth(i)), true);
+        const trade = (await r.findTradeByPartnerTransId(TEST_PARTNER, `N-${i}`))!;
+        assert.equal((await r.findTradeByAlipayTransId(TEST_PARTNER, trade.alipayTransId))?.partnerTransId, `N-${i}`);
+        assert.equal(await r.findRefund(TEST_PARTNER, `R-${i}`), null);
+        const read = await r.findTradeAndRefund(TEST_PARTNER, `N-${i}`, `R-${i}`);
+        const refund = makeRefund({ partnerRefundId: `R-${i}`, partnerTransId: `N-${i}`, alipayTransId: trade.alipayTransId, amount: 1 });
+        assert.equal(await r.saveTradeAndRefundIfUnchanged(read.trade!, { ...trade, refunded: 1 }, refund), true);
+      }
+      const { rows } = await db.raw<{ rows: Array<{ name: string; generic_plans: string; custom_plans: string }> }>(
+        "select name, generic_plans, custom_plans from pg_prepared_statements where name like 'mapi_%' order by name",
+      );
+      assert.deepEqual(
+        rows.map((row) => [row.name, Number(row.custom_plans), Number(row.generic_plans)]),
+        [
+          'mapi_find_trades_and_refunds',
+          'mapi_find_trades_by_alipay_trans_id',
+          'mapi_find_trades_by_partner_trans_id',
+          'mapi_find_refunds_by_partner_refund_id',
+          'mapi_insert_new_trades',
+          'mapi_save_trades_if_unchanged',
+        ]
+          .sort()
+          .map((name) => [name, 5, 7]),
+      );
+    } finally {
+      await db.destroy();
+    }
   });
 });
