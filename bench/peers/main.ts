@@ -2,6 +2,11 @@
 // Not a test: it prints figures. Options: --seconds N, --warmup N, --postgres (also on DATABASE_URL with
 // WORKERS=2), --rules N (also with N custom rules of the issue's mix), --only-mapi (skip the peers). Each row also
 // shows the CPU each process of the target spent per answered request in the measured run, and the load generator's.
+//
+// The limit and the peers are measured again right before each group of mapi-mock runs (embedded, with the rules,
+// on PostgreSQL), and each mapi-mock row is set against the round just before it: on a shared machine the speed
+// drifts by a quarter within minutes (the limit 31,193 -> 24,966 req/s in two runs half an hour apart), and a ratio
+// of two figures measured minutes apart measured the drift as much as the servers.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,8 +34,10 @@ const PORT = Number(process.env.BENCH_PORT ?? 18300);
 
 /** CPU per answered request during the measured run: each process of the server's tree by name, and the load generator */
 type Cpu = { server: Array<[string, number]>; load: number };
-type Row = { name: string; figures: Figures; kind: 'peer' | 'limit' | 'mapi'; cpu: Cpu | null };
+/** `round`: the round of the limit and the peers the row belongs to (a mapi-mock row: the one just before it) */
+type Row = { name: string; figures: Figures; kind: 'peer' | 'limit' | 'mapi'; cpu: Cpu | null; round: number };
 const rows: Row[] = [];
+let round = 0;
 const notes: string[] = [];
 
 async function drive(target: Target, name: string, kind: Row['kind'], body: (i: number) => string, resultCode: string, warmup = WARMUP, counter = { i: 0 }) {
@@ -48,20 +55,22 @@ async function drive(target: Target, name: string, kind: Row['kind'], body: (i: 
     load: perRequest((own.user + own.system) / 1e6),
   };
   const figures = { ...f, rssMb: target.pid ? treeMemoryMb(target.pid) : null };
-  rows.push({ name, figures, kind, cpu });
+  rows.push({ name, figures, kind, cpu, round });
   console.log(`  ${name}: ${figures.rps} req/s, p99 ${figures.p99} ms, errors ${figures.errors}`);
   return figures;
 }
 
-async function peers(answer: Buffer): Promise<void> {
-  installPeers();
+/** One round of the limit and the peers, each started afresh and stopped after its run; `before` names what follows. */
+async function peers(answer: Buffer, before: string): Promise<void> {
+  if (args['only-mapi']) return;
+  round += 1;
   const any = (i: number) => payForm(`S${i}`);
   const bare = await startBareNode(PORT + 1, answer);
-  try { await drive(bare, 'node:http, static answer (limit)', 'limit', any, 'SUCCESS'); } finally { await bare.stop(); }
+  try { await drive(bare, `node:http, static answer (limit), before ${before}`, 'limit', any, 'SUCCESS'); } finally { await bare.stop(); }
   const mb = await startMountebank(PORT + 2, PORT + 3, answer);
-  try { await drive(mb, `mountebank ${PEERS.mountebank}, static stub`, 'peer', any, 'SUCCESS'); } finally { await mb.stop(); }
+  try { await drive(mb, `mountebank ${PEERS.mountebank}, static stub, before ${before}`, 'peer', any, 'SUCCESS'); } finally { await mb.stop(); }
   const wm = await startWireMock(PORT + 4, answer);
-  try { await drive(wm, `WireMock ${PEERS.wiremock}, static stub`, 'peer', any, 'SUCCESS', WARMUP + 10); } finally { await wm.stop(); }
+  try { await drive(wm, `WireMock ${PEERS.wiremock}, static stub, before ${before}`, 'peer', any, 'SUCCESS', WARMUP + 10); } finally { await wm.stop(); }
 }
 
 /** Custom rules through the API, in parts well under any body limit. */
@@ -129,34 +138,49 @@ interface CreateAppTimes {
 }
 
 function report(): void {
-  const peer = Math.max(0, ...rows.filter((r) => r.kind === 'peer').map((r) => r.figures.rps));
-  const limit = rows.find((r) => r.kind === 'limit')?.figures.rps ?? 0;
+  const peerOf = (r: Row) => Math.max(0, ...rows.filter((p) => p.kind === 'peer' && p.round === r.round).map((p) => p.figures.rps));
+  const limitOf = (r: Row) => rows.find((p) => p.kind === 'limit' && p.round === r.round)?.figures.rps ?? 0;
   const ratio = (n: number, d: number) => (d > 0 ? `${(n / d).toFixed(2)}×` : '–');
   console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP} s warm-up (WireMock +10 s), node ${process.version}\n`);
   console.log('| target | req/s | p50 ms | p99 ms | errors | memory MB (PSS) | CPU µs per request: server (load generator) | × faster peer | × limit |');
   console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const { name, figures: f, cpu } of rows) {
+  for (const row of rows) {
+    const { name, figures: f, cpu } = row;
     const cpuText = cpu ? `${cpu.server.map(([p, us]) => `${p} ${us}`).join(' + ') || '–'} (${cpu.load})` : '–';
-    console.log(`| ${name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.rssMb ?? '–'} | ${cpuText} | ${ratio(f.rps, peer)} | ${ratio(f.rps, limit)} |`);
+    console.log(`| ${name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.rssMb ?? '–'} | ${cpuText} | ${ratio(f.rps, peerOf(row))} | ${ratio(f.rps, limitOf(row))} |`);
   }
   console.log('');
+  // the target with many rules: their figures against those with 10, as measured and with each set against its round
+  if (args.rules) {
+    const of = (label: string, workload: string) => rows.find((r) => r.name === `${label}: ${workload}`);
+    const parts = ['pay answered by rule 9901', 'pay, writes a trade'].map((workload) => {
+      const [ten, many] = [of('mapi-mock (embedded)', workload), of(`mapi-mock (embedded, ${args.rules} rules)`, workload)];
+      if (!ten || !many) return null;
+      const own = (r: Row) => r.figures.rps / (peerOf(r) || 1);
+      return `${workload} ${ratio(many.figures.rps, ten.figures.rps)}${peerOf(ten) ? ` (${ratio(own(many), own(ten))} each against its round)` : ''}`;
+    });
+    notes.unshift(`${args.rules} rules against 10 (target 0.8×): ${parts.filter(Boolean).join(', ')}`);
+  }
   for (const note of notes) console.log(`- ${note}`);
 }
 
 async function main(): Promise<void> {
   const answer = staticAnswer();
   if (answer.length !== 375) throw new Error(`static answer is ${answer.length} bytes`);
-  if (!args['only-mapi']) await peers(answer);
+  if (!args['only-mapi']) installPeers();
   const dataDir = mkdtempSync(join(tmpdir(), 'mapi-bench-'));
   const rulesDir = join(dataDir, 'rules');
   try {
     const embedded = { DATA_DIR: join(dataDir, 'ten'), DATABASE_URL: '', WORKERS: '1' };
+    await peers(answer, 'the embedded runs');
     await mapiWorkloads('mapi-mock (embedded)', embedded, 10);
+    if (args.rules) await peers(answer, `the runs with ${args.rules} rules`);
     if (args.rules) await mapiWorkloads(`mapi-mock (embedded, ${args.rules} rules)`, { ...embedded, DATA_DIR: rulesDir }, Number(args.rules));
     if (args.postgres) {
       const server = await serverDatabase('mapi_bench');
       const pg = { DATABASE_URL: server.url, WORKERS: '2' };
       try {
+        await peers(answer, 'the PostgreSQL runs');
         await mapiWorkloads('mapi-mock (PostgreSQL, WORKERS=2)', pg, 10);
         notes.push("PostgreSQL, WORKERS=2: the CPU column counts the mock's processes only; the server's own is not theirs to count");
       } finally {
