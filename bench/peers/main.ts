@@ -150,14 +150,12 @@ function report(): void {
     console.log(`| ${name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.rssMb ?? '–'} | ${cpuText} | ${ratio(f.rps, peerOf(row))} | ${ratio(f.rps, limitOf(row))} |`);
   }
   console.log('');
-  // the target with many rules: their figures against those with 10, as measured and with each set against its round
+  // the target with many rules: their figures against those with 10
   if (args.rules) {
     const of = (label: string, workload: string) => rows.find((r) => r.name === `${label}: ${workload}`);
     const parts = ['pay answered by rule 9901', 'pay, writes a trade'].map((workload) => {
       const [ten, many] = [of('mapi-mock (embedded)', workload), of(`mapi-mock (embedded, ${args.rules} rules)`, workload)];
-      if (!ten || !many) return null;
-      const own = (r: Row) => r.figures.rps / (peerOf(r) || 1);
-      return `${workload} ${ratio(many.figures.rps, ten.figures.rps)}${peerOf(ten) ? ` (${ratio(own(many), own(ten))} each against its round)` : ''}`;
+      return ten && many ? `${workload} ${ratio(many.figures.rps, ten.figures.rps)}` : null;
     });
     notes.unshift(`${args.rules} rules against 10 (target 0.8×): ${parts.filter(Boolean).join(', ')}`);
   }
