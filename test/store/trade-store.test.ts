@@ -394,10 +394,10 @@ describe('the reader: what concurrent requests read and insert outside a transac
         assert.equal(await r.saveTradeAndRefundIfUnchanged(read.trade!, { ...trade, refunded: 1 }, refund), true);
       }
       const { rows } = await db.raw<{ rows: Array<{ name: string; generic_plans: string; custom_plans: string }> }>(
-        "select name, generic_plans, custom_plans from pg_prepared_statements where name like 'mapi_%' order by name",
+        "select name, generic_plans, custom_plans from pg_prepared_statements where name like 'mapi_%'",
       );
       assert.deepEqual(
-        rows.map((row) => [row.name, Number(row.custom_plans), Number(row.generic_plans)]),
+        rows.map((row) => [row.name, Number(row.custom_plans), Number(row.generic_plans)]).sort(),
         [
           'mapi_find_trades_and_refunds',
           'mapi_find_trades_by_alipay_trans_id',
