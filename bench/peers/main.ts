@@ -199,7 +199,11 @@ async function main(): Promise<void> {
         }
       }
     };
-    const embedded = (name: string) => async (r: number) => ({ env: { DATA_DIR: join(dataDir, `${name}-${r}`), DATABASE_URL: '', WORKERS: '1' } });
+    // each round's data folder removed after it: a pay run leaves a few hundred MB
+    const embedded = (name: string) => async (r: number) => {
+      const dir = join(dataDir, `${name}-${r}`);
+      return { env: { DATA_DIR: dir, DATABASE_URL: '', WORKERS: '1' }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    };
     await inRounds('the embedded runs', 'mapi-mock (embedded)', 10, embedded('ten'));
     if (args.rules) await inRounds(`the runs with ${args.rules} rules`, `mapi-mock (embedded, ${args.rules} rules)`, Number(args.rules), embedded('rules'));
     if (args.postgres) {
