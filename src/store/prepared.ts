@@ -29,8 +29,8 @@ const poolOf = (db: Knex) => db.client as unknown as PoolClient;
 export type Columns<Row> = Array<[keyof Row & string, string]>;
 
 /** `$1::text, $2::bigint, ...`: one typed parameter a column (from `$from`), for one row's values */
-export function parameters(columns: Array<[string, string]>, from = 1, suffix = ''): string {
-  return columns.map(([, type], i) => `$${i + from}::${type}${suffix}`).join(', ');
+export function parameters(columns: Array<[string, string]>, from = 1): string {
+  return columns.map(([, type], i) => `$${i + from}::${type}`).join(', ');
 }
 
 /**
