@@ -31,7 +31,8 @@ const { values: args } = parseArgs({
 const SECONDS = Number(args.seconds);
 const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
-const ROUNDS = Math.max(1, Number(args.rounds));
+// a count that is not a number is one round, not none
+const ROUNDS = Math.max(1, Math.floor(Number(args.rounds)) || 1);
 // Ports of this benchmark: 18300-18309 (override the base with BENCH_PORT).
 const PORT = Number(process.env.BENCH_PORT ?? 18300);
 
