@@ -59,7 +59,9 @@ export interface RuleHit {
  * What runs outside a transaction: reads, the one-statement insert of a new trade, and compare-and-set writes of a
  * trade read before: each writes only if the trade's row has not been written since this reader read `before` (the
  * very object it answered; any other, or one read in a transaction, is answered false), and answers false when it
- * has (someone changed it meanwhile, even to the same values: decide again under the lock). A refund whose id is
+ * has (someone changed it meanwhile, even to the same values: decide again under the lock). Only what the gateway
+ * changes in a trade it made is written so (state, refunded, paid_at, closed_at, close_reason, pending,
+ * query_count): an `after` that differs from `before` anywhere else is answered false too. A refund whose id is
  * taken fails with a unique violation, and then neither row is written.
  */
 export type TradeReader = Pick<TradeTx, 'findTradeByPartnerTransId' | 'findTradeByAlipayTransId' | 'findRefund' | 'insertTradeIfAbsent'> & {

@@ -135,6 +135,23 @@ const REFUND_COLUMNS: Columns<RefundRow> = [
   ['currency', 'text'], ['amount', 'bigint'], ['reason', 'text'], ['created_at', 'timestamptz'],
 ];
 
+/**
+ * What the gateway changes in a trade it made (a refund, a cancel, a query that settles it, the lifecycle): a
+ * compare-and-set writes these and nothing else, found by the trade's key. A write that would change any other
+ * column is not one (saveTradesIfUnchanged answers false, and the request is decided again under the lock, where
+ * the whole row is written). The 21 columns, 31 arrays in all with the refund's, cost the mock each array's text
+ * and the database its parsing, row by row: the read and the compare-and-set of 54,000 refunds in batches of 25
+ * (a throw-away script, three runs of each alternated, embedded database) took PostgreSQL 53-58 µs a refund with
+ * them and 43-51 with these 17 arrays, and the mock 43-44 µs against 33-42.
+ */
+const CHANGING = new Set(['state', 'refunded', 'paid_at', 'closed_at', 'close_reason', 'pending', 'query_count']);
+const CHANGING_COLUMNS = TRADE_COLUMNS.filter(([c]) => CHANGING.has(c));
+const FIXED_COLUMNS = TRADE_COLUMNS.filter(([c]) => !CHANGING.has(c) && c !== 'partner' && c !== 'partner_trans_id');
+const CAS_COLUMNS: typeof TRADE_COLUMNS = [['partner', 'text'], ['partner_trans_id', 'text'], ...CHANGING_COLUMNS];
+
+/** the same value in a trade row (dates by their time) */
+const sameValue = (a: unknown, b: unknown) => a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime());
+
 // Every statement names its columns (never `*`): a prepared statement whose result changes shape fails, and another
 // instance of a newer version may add a column while this one runs.
 const TRADE_SELECT = TRADE_COLUMNS.map(([c]) => c).join(', ');
@@ -177,9 +194,9 @@ const STATEMENTS = {
   saveTradesIfUnchanged: {
     name: 'mapi_save_trades_if_unchanged',
     text:
-      `with v as (select * from unnest(${arrayParameters([...TRADE_COLUMNS, ['version', 'text'], ...REFUND_COLUMNS, ['ord', 'int']])}) ` +
-      `as v(${[...TRADE_COLUMNS.map(([c]) => `a_${c}`), 'version', ...REFUND_COLUMNS.map(([c]) => `r_${c}`), 'ord'].join(', ')})), ` +
-      `u as (update trades t set (${TRADE_SELECT}, updated_at) = (${TRADE_COLUMNS.map(([c]) => `v.a_${c}`).join(', ')}, now()) from v ` +
+      `with v as (select * from unnest(${arrayParameters([...CAS_COLUMNS, ['version', 'text'], ...REFUND_COLUMNS, ['ord', 'int']])}) ` +
+      `as v(${[...CAS_COLUMNS.map(([c]) => `a_${c}`), 'version', ...REFUND_COLUMNS.map(([c]) => `r_${c}`), 'ord'].join(', ')})), ` +
+      `u as (update trades t set (${CHANGING_COLUMNS.map(([c]) => c).join(', ')}, updated_at) = (${CHANGING_COLUMNS.map(([c]) => `v.a_${c}`).join(', ')}, now()) from v ` +
       'where t.partner = v.a_partner and t.partner_trans_id = v.a_partner_trans_id and t.xmin = v.version::xid returning v.ord), ' +
       `r as (insert into refunds (${REFUND_SELECT}) select ${REFUND_COLUMNS.map(([c]) => `v.r_${c}`).join(', ')} from v join u on u.ord = v.ord where v.r_partner is not null) ` +
       'select ord from u',
@@ -321,24 +338,30 @@ interface CompareAndSet {
 /**
  * Many compare-and-set writes in one statement (one commit for them all). A trade named twice in one batch is
  * written at most once: the later ones answer false (changed meanwhile), as they would have a moment later. A
- * write whose `before` has no version (this reader did not read it) answers false without a statement.
+ * write whose `before` has no version (this reader did not read it), or that changes a column outside
+ * CHANGING_COLUMNS, answers false without a statement.
  */
 async function saveTradesIfUnchanged(db: Knex, writes: CompareAndSet[]): Promise<boolean[]> {
   const seen = new Set<string>();
   const included: number[] = [];
+  const rows: Array<ReturnType<typeof tradeToRow>> = [];
   writes.forEach((write, i) => {
     const key = pairKey(write.before.partner, write.before.partnerTransId);
     if (write.after.partner !== write.before.partner || write.after.partnerTransId !== write.before.partnerTransId) {
       throw new Error('compare-and-set: the trade written must be the trade read');
     }
     if (write.version === null || seen.has(key)) return;
+    const before = tradeToRow(write.before);
+    const after = tradeToRow(write.after);
+    if (FIXED_COLUMNS.some(([c]) => !sameValue(before[c], after[c]))) return;
     seen.add(key);
     included.push(i);
+    rows.push(after);
   });
   if (included.length === 0) return writes.map(() => false);
   const chosen = included.map((i) => writes[i]!);
   const values = [
-    ...columnArrays(TRADE_COLUMNS, chosen.map((write) => tradeToRow(write.after))),
+    ...columnArrays(CAS_COLUMNS, rows),
     chosen.map((write) => write.version),
     ...columnArrays(REFUND_COLUMNS, chosen.map((write) => (write.refund ? refundToRow(write.refund) : null))),
     included,

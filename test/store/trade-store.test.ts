@@ -319,6 +319,24 @@ describe('the reader: what concurrent requests read and insert outside a transac
     assert.equal(await r.saveTradeIfUnchanged(nth(2), nth(2, { refunded: 1 })), false, 'a trade that does not exist');
   });
 
+  test('compare-and-set writes every column the gateway changes, and refuses a change to any other (that one goes under the lock)', async () => {
+    const r = stores.trades.reader;
+    await stores.trades.transaction((tx) => tx.saveTrade(nth(1, { state: 'WAIT_BUYER_PAY', paidAt: null, pending: { settleTo: 'TRADE_SUCCESS', settleAfterQueries: 2, settleAfterSeconds: null } })));
+    const before = (await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))!;
+    const closed = new Date('2026-12-04T10:00:01.250Z');
+    const after = { ...before, state: 'TRADE_CLOSED' as const, refunded: before.amount, paidAt: new Date('2026-12-04T10:00:00.500Z'), closedAt: closed, closeReason: 'cancel_refund', pending: null, queryCount: 3 };
+    assert.equal(await r.saveTradeIfUnchanged(before, after), true);
+    assert.deepEqual(await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
+    // the same instant in another Date is no change; another amount, currency, name or notify_url is
+    const current = (await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))!;
+    for (const changed of [{ amount: 1 }, { currency: 'EUR' }, { transName: 'other' }, { notifyUrl: 'http://elsewhere.test/n' }, { alipayTransId: '2026000000000000999' }, { createdAt: new Date(0) }]) {
+      assert.equal(await r.saveTradeIfUnchanged(current, { ...current, ...changed, queryCount: 4 }), false, JSON.stringify(changed));
+    }
+    assert.deepEqual(await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'), after);
+    assert.equal(await r.saveTradeIfUnchanged(current, { ...current, createdAt: new Date(current.createdAt.getTime()), queryCount: 4 }), true);
+    assert.equal((await r.findTradeByPartnerTransId(TEST_PARTNER, 'N-1'))?.queryCount, 4);
+  });
+
   test('compare-and-set with a refund: both rows or neither; a refund id already taken fails with a unique violation', async () => {
     const r = stores.trades.reader;
     await stores.trades.transaction((tx) => tx.saveTrade(nth(1, { pending: { settleTo: 'TRADE_SUCCESS', settleAfterQueries: 2, settleAfterSeconds: null } })));
